@@ -1,0 +1,127 @@
+"""Read a scenario file into a validated, frozen `Scenario`, or explain every problem in it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.checks import check_scenario
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.schema import Scenario
+from sim.scenario.yaml_lines import DuplicateKey, LineMap, load_with_lines
+
+__all__ = ["load_scenario", "parse_scenario"]
+
+_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _line_for(loc: tuple[Any, ...], lines: LineMap) -> int | None:
+    """The line of the longest prefix of `loc` that the file spells out."""
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def _data_path(loc: tuple[Any, ...], lines: LineMap) -> tuple[Any, ...]:
+    """Drop the parts of pydantic's location that are not keys in the file.
+
+    Those are union tags (a distribution's `kind`, like `uniform`) and validator names (`function-...`).
+    """
+    path: tuple[Any, ...] = ()
+    for part in loc:
+        step = (*path, part)
+        if step not in lines and isinstance(part, str) and (part in _TAGS or "[" in part):
+            continue
+        path = step
+    return path
+
+
+_TAGS = {"fixed", "exponential", "uniform", "triangular", "normal", "lognormal", "empirical"}
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (not a field here; check the spelling in scenarios/README.md)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    got = err.get("input")
+    if not isinstance(got, dict | list) and "got" not in msg:
+        msg = f"{msg} (got {got!r})"
+    return msg
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
+    """Validate scenario text; raise `ScenarioError` listing every problem found."""
+    try:
+        data, lines = load_with_lines(text)
+    except DuplicateKey as e:
+        raise ScenarioError([Problem(file, e.line, "", f"duplicate key {e.key!r}")]) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(e, "problem", None) or str(e)
+        context = getattr(e, "context", None)
+        detail = f"{context}, {what}" if context else what
+        raise ScenarioError([Problem(file, line, "", f"YAML syntax error: {detail}")]) from None
+    if data is None:
+        raise ScenarioError([Problem(file, None, "", "the file is empty: no scenario in it")])
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ScenarioError(
+            [Problem(file, 1, "", f"a scenario is a YAML mapping of fields, not a {kind}")]
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            path = _data_path(tuple(err["loc"]), lines)
+            problems.append(Problem(file, _line_for(path, lines), _dotted(path), _message(err)))
+        raise ScenarioError(problems) from None
+    found = check_scenario(scenario)
+    if found:
+        raise ScenarioError(
+            [Problem(file, _line_for(p, lines), _dotted(p), msg) for p, msg in found]
+        )
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario file (YAML; nothing in it is ever executed)."""
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError([Problem(name, None, "", "no such file")])
+    if p.is_dir():
+        raise ScenarioError([Problem(name, None, "", "is a directory, not a scenario file")])
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ScenarioError([Problem(name, None, "", f"cannot read: {e.strerror}")]) from None
+    if len(raw) > _MAX_BYTES:
+        raise ScenarioError([Problem(name, None, "", "larger than 20 MiB: not a scenario")])
+    if b"\x00" in raw:
+        raise ScenarioError([Problem(name, None, "", "binary data, not a YAML text file")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(
+            [Problem(name, None, "", f"not UTF-8 text (bad byte at offset {e.start})")]
+        ) from None
+    return parse_scenario(text, name)

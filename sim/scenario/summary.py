@@ -1,0 +1,68 @@
+"""A short plain-text account of what a scenario contains, for `summit-sim validate`."""
+
+from __future__ import annotations
+
+from sim.scenario.schema import Scenario
+
+__all__ = ["describe_scenario"]
+
+
+def describe_scenario(s: Scenario) -> str:
+    """Cities, sites, posts, delegations, forces with headcounts, incidents: one block each."""
+    days = (s.end - s.start).total_seconds() / 86400
+    out = [
+        f"scenario {s.name}: {s.start:%Y-%m-%d %H:%M} to {s.end:%Y-%m-%d %H:%M} {s.timezone} "
+        f"({days:g} days), seed {s.seed}, {s.replications} replications",
+    ]
+    t = s.targets
+    goals = []
+    if t.post_coverage_min is not None:
+        goals.append(f"post coverage >= {t.post_coverage_min:g}")
+    if t.p_critical_gap_max is not None:
+        goals.append(
+            f"P(critical gap > {t.critical_gap_tolerance_min:g} min) <= {t.p_critical_gap_max:g}"
+        )
+    if t.escort_delay_p95_max_min is not None:
+        goals.append(f"escort delay p95 <= {t.escort_delay_p95_max_min:g} min")
+    if t.response_time_p90_max_min is not None:
+        goals.append(f"response time p90 <= {t.response_time_p90_max_min:g} min")
+    out.append("targets: " + ("; ".join(goals) if goals else "none"))
+    out.append(f"cities ({len(s.cities)}): " + ", ".join(s.cities))
+    by_city: dict[str, list[str]] = {}
+    for name, site in s.sites.items():
+        by_city.setdefault(site.city, []).append(name)
+    out.append(f"sites ({len(s.sites)}):")
+    out += [f"  {city}: {', '.join(names)}" for city, names in by_city.items()]
+    out.append(f"forces ({len(s.forces)}):")
+    for name, f in s.forces.items():
+        split = ", ".join(f"{c} {v:.0%}" for c, v in f.cities.items())
+        roles = ", ".join(f"{r} {v:.0%}" for r, v in f.roles.items())
+        swept = "  [swept by --troops]" if f.swept else ""
+        out.append(
+            f"  {name}: {f.headcount} people ({split}; {roles}); {f.shift.pattern}, "
+            f"absence {f.absence_prob:g}{swept}"
+        )
+    critical = sum(p.critical for p in s.posts.values())
+    out.append(f"posts ({len(s.posts)}, {critical} critical):")
+    for name, p in s.posts.items():
+        flag = " critical" if p.critical else ""
+        out.append(
+            f"  {name} at {p.site}: {p.required} {p.role} from {'/'.join(p.forces)}, "
+            f"priority {p.priority}{flag}"
+        )
+    n_del = sum(d.count for d in s.delegations.values())
+    out.append(f"delegations ({n_del} in {len(s.delegations)} entries):")
+    for name, d in s.delegations.items():
+        many = f" x{d.count}" if d.count > 1 else ""
+        out.append(
+            f"  {name}{many}: {d.tier}, arrives {d.arrival.scheduled:%m-%d %H:%M} at "
+            f"{d.arrival.airport}, leaves {d.departure.scheduled:%m-%d %H:%M}, "
+            f"{len(d.programme)} scheduled movements, escorts from {'/'.join(d.escort_forces)}"
+        )
+    out.append(f"incident streams ({len(s.incidents)}):")
+    for name, inc in s.incidents.items():
+        out.append(
+            f"  {name} in {inc.city}: {inc.rate_per_day:g}/day, team {inc.team} from "
+            f"{'/'.join(inc.forces)}, target {inc.target_min:g} min"
+        )
+    return "\n".join(out)

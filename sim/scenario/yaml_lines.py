@@ -1,0 +1,81 @@
+"""Safe YAML reading that remembers the line of every value, for error messages.
+
+Only plain data is built (mappings, lists, strings, numbers, booleans, null, dates): the safe loader
+never runs anything named in the file. Sexagesimal numbers (YAML 1.1 reads `12:30` as 750) are turned
+off so that times of day stay strings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+__all__ = ["LineMap", "load_with_lines"]
+
+LineMap = dict[tuple[Any, ...], int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1's base-60 numbers."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (
+        "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_INT = re.compile(
+    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$", re.X
+)
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)$",
+    re.X,
+)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+class DuplicateKey(yaml.YAMLError):
+    """A mapping names the same key twice (YAML would silently keep the last)."""
+
+    def __init__(self, key: object, line: int) -> None:
+        self.key, self.line = key, line
+        super().__init__(f"duplicate key {key!r}")
+
+
+def _build(node: yaml.Node, loader: _Loader, path: tuple[Any, ...], lines: LineMap) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                )
+            if key in out:
+                raise DuplicateKey(key, key_node.start_mark.line + 1)
+            out[key] = _build(value_node, loader, (*path, key), lines)
+            # Point a field's errors at its key's line: that is where a reader looks.
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(n, loader, (*path, i), lines) for i, n in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_with_lines(text: str) -> tuple[Any, LineMap]:
+    """Parse one YAML document into plain data and a map from field path to line number."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: LineMap = {}
+        return _build(node, loader, (), lines), lines
+    finally:
+        loader.dispose()
