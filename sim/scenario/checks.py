@@ -85,20 +85,24 @@ def _check_delegations(s: Scenario) -> Found:
             if site not in s.sites:
                 yield path, _known("site", site, s.sites)
             elif s.sites[site].city != city:
-                yield path, (
-                    f"site {site!r} is in {s.sites[site].city}, but the delegation's hotel "
-                    f"{d.hotel!r} is in {city}: escorts work within one city"
+                yield (
+                    path,
+                    (
+                        f"site {site!r} is in {s.sites[site].city}, but the delegation's hotel "
+                        f"{d.hotel!r} is in {city}: escorts work within one city"
+                    ),
                 )
         yield from _within(s, (*base, "arrival", "scheduled"), d.arrival.scheduled, "arrival")
-        yield from _within(
-            s, (*base, "departure", "scheduled"), d.departure.scheduled, "departure"
-        )
+        yield from _within(s, (*base, "departure", "scheduled"), d.departure.scheduled, "departure")
         for i, m in enumerate(d.programme):
             yield from _within(s, (*base, "programme", i, "at"), m.at, "movement")
             if not d.arrival.scheduled <= m.at <= d.departure.scheduled:
-                yield (*base, "programme", i, "at"), (
-                    f"movement at {m.at} is outside the delegation's stay "
-                    f"({d.arrival.scheduled} to {d.departure.scheduled})"
+                yield (
+                    (*base, "programme", i, "at"),
+                    (
+                        f"movement at {m.at} is outside the delegation's stay "
+                        f"({d.arrival.scheduled} to {d.departure.scheduled})"
+                    ),
                 )
 
 

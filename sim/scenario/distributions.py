@@ -142,9 +142,7 @@ class Triangular(_Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high:
-            raise ValueError(
-                f"needs low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
-            )
+            raise ValueError(f"needs low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -196,7 +194,7 @@ class Normal(_Dist):
         b = math.inf if self.high is None else (self.high - self.mean_) / self.sd
         return a, b
 
-    def _frozen(self):  # noqa: ANN202 - scipy's frozen distribution type is private
+    def _frozen(self):
         a, b = self._ab()
         return stats.truncnorm(a, b, loc=self.mean_, scale=self.sd)
 
@@ -266,9 +264,7 @@ class Empirical(_Dist):
     def _weights(self) -> Empirical:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
-                )
+                raise ValueError(f"weights has {len(self.weights)} entries but values has {len(self.values)}")
             if sum(self.weights) <= 0:
                 raise ValueError("weights must not all be zero")
         return self

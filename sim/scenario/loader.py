@@ -33,14 +33,17 @@ def _data_path(loc: tuple[Any, ...], lines: LineMap) -> tuple[Any, ...]:
     Those are union tags (a distribution's `kind`, like `uniform`) and validator names (`function-...`).
     """
     path: tuple[Any, ...] = ()
-    for part in loc:
+    for i, part in enumerate(loc):
         step = (*path, part)
         if step not in lines and isinstance(part, str) and (part in _TAGS or "[" in part):
             continue
+        if part == "value" and loc[i - 1 : i] == ("fixed",) and (*path, "kind") not in lines:
+            continue  # a plain number standing for `{kind: fixed, value: N}`: point at the number
         path = step
     return path
 
 
+_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
 _TAGS = {"fixed", "exponential", "uniform", "triangular", "normal", "lognormal", "empirical"}
 
 
@@ -61,7 +64,7 @@ def _message(err: dict[str, Any]) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     got = err.get("input")
-    if not isinstance(got, dict | list) and "got" not in msg:
+    if not isinstance(got, dict | list) and "got" not in msg and repr(got) not in msg:
         msg = f"{msg} (got {got!r})"
     return msg
 
@@ -78,14 +81,17 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         what = getattr(e, "problem", None) or str(e)
         context = getattr(e, "context", None)
         detail = f"{context}, {what}" if context else what
-        raise ScenarioError([Problem(file, line, "", f"YAML syntax error: {detail}")]) from None
+        syntax = not isinstance(e, yaml.constructor.ConstructorError)
+        kind = "YAML syntax error" if syntax else "YAML error"
+        raise ScenarioError([Problem(file, line, "", f"{kind}: {detail}")]) from None
+    except RecursionError:
+        message = "nested too deeply, or an alias (*name) contains itself"
+        raise ScenarioError([Problem(file, None, "", message)]) from None
     if data is None:
         raise ScenarioError([Problem(file, None, "", "the file is empty: no scenario in it")])
     if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ScenarioError(
-            [Problem(file, 1, "", f"a scenario is a YAML mapping of fields, not a {kind}")]
-        )
+        kind = _KINDS.get(type(data), f"a {type(data).__name__}")
+        raise ScenarioError([Problem(file, 1, "", f"a scenario is a YAML mapping of fields, not {kind}")])
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
@@ -96,9 +102,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         raise ScenarioError(problems) from None
     found = check_scenario(scenario)
     if found:
-        raise ScenarioError(
-            [Problem(file, _line_for(p, lines), _dotted(p), msg) for p, msg in found]
-        )
+        raise ScenarioError([Problem(file, _line_for(p, lines), _dotted(p), msg) for p, msg in found])
     return scenario
 
 
@@ -111,7 +115,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if p.is_dir():
         raise ScenarioError([Problem(name, None, "", "is a directory, not a scenario file")])
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as f:
+            raw = f.read(_MAX_BYTES + 1)  # bounded: a device such as /dev/zero never ends
     except OSError as e:
         raise ScenarioError([Problem(name, None, "", f"cannot read: {e.strerror}")]) from None
     if len(raw) > _MAX_BYTES:

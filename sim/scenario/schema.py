@@ -37,8 +37,8 @@ __all__ = [
     "Site",
     "Targets",
     "Tier",
-    "TravelLeg",
     "Travel",
+    "TravelLeg",
     "UnscheduledMovements",
     "Window",
 ]
@@ -108,9 +108,7 @@ class Site(Strict):
     """A place in a city where demands arise: venue, airport, hotel, base, palace."""
 
     city: Name
-    kind: Literal["venue", "airport", "hotel", "base", "palace", "port", "embassy", "other"] = (
-        "other"
-    )
+    kind: Literal["venue", "airport", "hotel", "base", "palace", "port", "embassy", "other"] = "other"
     name: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)

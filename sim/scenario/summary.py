@@ -19,9 +19,7 @@ def describe_scenario(s: Scenario) -> str:
     if t.post_coverage_min is not None:
         goals.append(f"post coverage >= {t.post_coverage_min:g}")
     if t.p_critical_gap_max is not None:
-        goals.append(
-            f"P(critical gap > {t.critical_gap_tolerance_min:g} min) <= {t.p_critical_gap_max:g}"
-        )
+        goals.append(f"P(critical gap > {t.critical_gap_tolerance_min:g} min) <= {t.p_critical_gap_max:g}")
     if t.escort_delay_p95_max_min is not None:
         goals.append(f"escort delay p95 <= {t.escort_delay_p95_max_min:g} min")
     if t.response_time_p90_max_min is not None:

@@ -22,13 +22,12 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (
-        "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    first: [
+        (tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_INT = re.compile(
-    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$", re.X
-)
+_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$", re.X)
 _FLOAT = re.compile(
     r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)$",
@@ -36,6 +35,12 @@ _FLOAT = re.compile(
 )
 _Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+_PLAIN = {
+    f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+}
+_MAX_VALUES = 1_000_000  # far beyond any scenario; stops aliases expanding without end
 
 
 class DuplicateKey(yaml.YAMLError):
@@ -46,19 +51,52 @@ class DuplicateKey(yaml.YAMLError):
         super().__init__(f"duplicate key {key!r}")
 
 
+def _key(key_node: yaml.Node, loader: _Loader) -> Any:
+    key = loader.construct_object(key_node, deep=True)
+    if isinstance(key, list | dict):
+        raise yaml.constructor.ConstructorError(
+            None, None, "a mapping key must be a plain value", key_node.start_mark
+        )
+    return key
+
+
+def _check_keys(root: yaml.Node, loader: _Loader) -> None:
+    """Refuse a key written twice in one mapping; keys merged in by `<<` may be overridden."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: checked already (and it may contain itself)
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = _key(key_node, loader)
+                if key in keys:
+                    raise DuplicateKey(key, key_node.start_mark.line + 1)
+                keys.add(key)
+            stack.extend(value for _, value in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+
+
 def _build(node: yaml.Node, loader: _Loader, path: tuple[Any, ...], lines: LineMap) -> Any:
     lines[path] = node.start_mark.line + 1
+    if node.tag not in _PLAIN:  # `!!python/object:...` and the like: refused, never constructed
+        refused = f"tag {node.tag!r} is not allowed: a scenario is plain data"
+        raise yaml.constructor.ConstructorError(None, None, refused, node.start_mark)
+    if len(lines) > _MAX_VALUES:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"more than {_MAX_VALUES:,} values (aliases expanding?)", node.start_mark
+        )
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+        loader.flatten_mapping(node)  # `<<: *base` merges come first, so the file's own keys win
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, list | dict):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                )
-            if key in out:
-                raise DuplicateKey(key, key_node.start_mark.line + 1)
+            key = _key(key_node, loader)
             out[key] = _build(value_node, loader, (*path, key), lines)
             # Point a field's errors at its key's line: that is where a reader looks.
             lines[(*path, key)] = key_node.start_mark.line + 1
@@ -75,6 +113,7 @@ def load_with_lines(text: str) -> tuple[Any, LineMap]:
         node = loader.get_single_node()
         if node is None:
             return None, {}
+        _check_keys(node, loader)
         lines: LineMap = {}
         return _build(node, loader, (), lines), lines
     finally:

@@ -1,0 +1,134 @@
+"""Delegations: arrival flight, escorted movements (programme and unscheduled), departure."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.model.board import CityBoard
+from sim.model.record import MovementRecord, Recorder
+from sim.model.timeline import Clock
+from sim.model.travel import TravelTimes
+from sim.scenario.schema import Delegation
+
+__all__ = ["DelegationPlan", "delegation_plan", "delegation_process"]
+
+
+@dataclass(frozen=True)
+class DelegationPlan:
+    """One delegation's random draws, made up front from its own stream (common random numbers)."""
+
+    name: str
+    arrival_due_h: float
+    arrival_h: float
+    departure_flight_h: float
+    programme: list[tuple[float, str, float]]  # (due_h, destination, dwell_h)
+    unscheduled: list[tuple[float, float]]  # (time_h, duration_h)
+
+
+def delegation_plan(name: str, d: Delegation, clock: Clock, rng: np.random.Generator) -> DelegationPlan:
+    """Draw a delegation's flight delays, dwell times and unscheduled trips."""
+    due = clock.hours(d.arrival.scheduled)
+    arrival = due + d.arrival.delay_min.sample(rng) / 60
+    departure = clock.hours(d.departure.scheduled) + d.departure.delay_min.sample(rng) / 60
+    programme = [(clock.hours(m.at), m.to, m.dwell_min.sample(rng) / 60) for m in d.programme]
+    trips: list[tuple[float, float]] = []
+    u = d.unscheduled
+    if u is not None and u.rate_per_day > 0:
+        lo = clock.hours(u.first) if u.first else clock.hours(d.arrival.scheduled)
+        hi = clock.hours(u.last) if u.last else clock.hours(d.departure.scheduled)
+        t = lo
+        while True:
+            t += rng.exponential(24 / u.rate_per_day)
+            if t >= hi:
+                break
+            trips.append((t, u.duration_min.sample(rng) / 60))
+    return DelegationPlan(name, due, arrival, departure, programme, trips)
+
+
+class _Movements:
+    """Runs escorted movements for one delegation and records them."""
+
+    def __init__(self, env, board, rec, name, d, team, priority, travel):
+        self.env, self.board, self.rec, self.name, self.d = env, board, rec, name, d
+        self.team, self.priority, self.travel = team, priority, travel
+
+    def move(
+        self, kind: str, origin: str, dest: str, due: float, hold_h: float
+    ) -> Generator[simpy.Event, None, None]:
+        env, board, rec = self.env, self.board, self.rec
+        requested = env.now
+        task = board.request("escort", self.name, origin, self.d.escort_forces, self.team,
+                             self.priority)  # fmt: skip
+        yield task.event
+        started = env.now
+        if rec.trace:
+            wait = (started - requested) * 60
+            rec.log(started, "escort", board.city, origin, self.name,
+                    f"team of {self.team} assigned after {wait:.1f} min")  # fmt: skip
+            rec.log(started, "movement", board.city, origin, self.name,
+                    f"{kind} {origin} -> {dest} starts")  # fmt: skip
+        yield env.timeout(hold_h)
+        board.release(task)
+        rec.movements.append(
+            MovementRecord(self.name, kind, board.city, origin, dest, due, requested, started,
+                           env.now)
+        )  # fmt: skip
+        if rec.trace:
+            rec.log(env.now, "movement", board.city, dest, self.name, f"{kind} ends at {dest}")
+            rec.log(env.now, "escort", board.city, dest, self.name, "team released")
+
+
+def delegation_process(
+    env: simpy.Environment,
+    board: CityBoard,
+    rec: Recorder,
+    plan: DelegationPlan,
+    d: Delegation,
+    team: int,
+    priority: int,
+    travel: TravelTimes,
+    horizon_h: float,
+) -> Generator[simpy.Event, None, None]:
+    """Arrive, go to the hotel, run the programme in order, and leave for the departure flight.
+
+    Unscheduled trips (ministers and staff moving on their own) run alongside and do not move the
+    principal. Each movement waits for an escort team and holds it for road time plus dwell.
+    """
+    mv = _Movements(env, board, rec, plan.name, d, team, priority, travel)
+    minutes = travel.minutes
+    if plan.arrival_h >= horizon_h:
+        return
+    yield env.timeout(max(0.0, plan.arrival_h - env.now))
+    if rec.trace:
+        late = (plan.arrival_h - plan.arrival_due_h) * 60
+        rec.log(env.now, "arrival", board.city, d.arrival.airport, plan.name,
+                f"landed, {late:.0f} min after schedule")  # fmt: skip
+    for t, dur in plan.unscheduled:
+        if plan.arrival_h <= t < horizon_h:
+            env.process(_unscheduled(env, mv, d.hotel, t, dur))
+    here = d.arrival.airport
+    yield from mv.move("arrival", here, d.hotel, env.now, minutes(here, d.hotel) / 60)
+    here = d.hotel
+    for due, dest, dwell in plan.programme:
+        if due > env.now:
+            yield env.timeout(due - env.now)
+        yield from mv.move("programme", here, dest, due, minutes(here, dest) / 60 + dwell)
+        here = dest
+    to_airport = minutes(here, d.departure.airport) / 60
+    leave_at = plan.departure_flight_h - to_airport
+    if leave_at > env.now:
+        yield env.timeout(leave_at - env.now)
+    yield from mv.move("departure", here, d.departure.airport, max(leave_at, 0.0), to_airport)
+    if rec.trace:
+        rec.log(env.now, "departure", board.city, d.departure.airport, plan.name, "departed")
+
+
+def _unscheduled(
+    env: simpy.Environment, mv: _Movements, site: str, t: float, duration_h: float
+) -> Generator[simpy.Event, None, None]:
+    yield env.timeout(t - env.now)
+    yield from mv.move("unscheduled", site, site, t, duration_h)

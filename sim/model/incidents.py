@@ -1,0 +1,80 @@
+"""Incidents: Poisson arrivals shaped by hour of day, each answered by a quick-reaction team."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from sim.model.board import CityBoard
+from sim.model.record import Recorder, ResponseRecord
+from sim.model.timeline import Clock
+from sim.scenario.schema import IncidentStream
+
+__all__ = ["incident_stream", "incident_times"]
+
+
+def incident_times(inc: IncidentStream, clock: Clock, rng: np.random.Generator) -> np.ndarray:
+    """Incident times (model hours): a non-homogeneous Poisson process drawn by thinning.
+
+    The rate at local hour h is rate_per_day / 24 x profile[h] / mean(profile).
+    """
+    lo = clock.hours(inc.first) if inc.first else 0.0
+    hi = clock.hours(inc.last) if inc.last else clock.horizon_h
+    if inc.rate_per_day <= 0 or hi <= lo:
+        return np.empty(0)
+    base = inc.rate_per_day / 24
+    if inc.hourly_profile is None:
+        n = rng.poisson(base * (hi - lo))
+        return np.sort(rng.uniform(lo, hi, n))
+    profile = np.asarray(inc.hourly_profile, dtype=float)
+    weight = profile / profile.mean()
+    peak = base * weight.max()
+    n = rng.poisson(peak * (hi - lo))
+    t = np.sort(rng.uniform(lo, hi, n))
+    keep = rng.random(n)
+    start_hour = clock.hour_of_day(0.0)
+    hour = np.floor((t + start_hour) % 24).astype(int)
+    return t[keep * peak < base * weight[hour]]
+
+
+def incident_stream(
+    env: simpy.Environment,
+    board: CityBoard,
+    rec: Recorder,
+    name: str,
+    inc: IncidentStream,
+    times: np.ndarray,
+    travel_h: np.ndarray,
+    on_scene_h: np.ndarray,
+) -> Generator[simpy.Event, None, None]:
+    """Raise each incident at its time and start its response."""
+    for i, t in enumerate(times.tolist()):
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        env.process(_respond(env, board, rec, f"{name}#{i + 1}", name, inc,
+                             float(travel_h[i]), float(on_scene_h[i])))  # fmt: skip
+
+
+def _respond(
+    env: simpy.Environment, board: CityBoard, rec: Recorder, label: str, stream: str,
+    inc: IncidentStream, travel: float, on_scene: float,
+) -> Generator[simpy.Event, None, None]:  # fmt: skip
+    raised = env.now
+    if rec.trace:
+        rec.log(raised, "incident", board.city, "", label, f"raised; team of {inc.team} needed")
+    task = board.request("response", label, "", inc.forces, inc.team, inc.priority)
+    record = ResponseRecord(stream, board.city, raised, float("nan"), travel, inc.target_min)
+    rec.responses.append(record)
+    index = len(rec.responses) - 1
+    yield task.event
+    rec.responses[index] = record._replace(dispatched_h=env.now)
+    if rec.trace:
+        wait = (env.now - raised) * 60
+        rec.log(env.now, "response", board.city, "", label,
+                f"dispatched after {wait:.1f} min; on scene in {travel * 60:.1f} min")  # fmt: skip
+    yield env.timeout(travel + on_scene)
+    board.release(task)
+    if rec.trace:
+        rec.log(env.now, "response", board.city, "", label, "cleared; team free")

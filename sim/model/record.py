@@ -1,0 +1,143 @@
+"""What one replication leaves behind: plain records that `sim.metrics` turns into numbers.
+
+The model appends to a `Recorder` while it runs; `Recorder.finish` freezes it into a
+`ReplicationRecord`. Nothing here computes a metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+__all__ = [
+    "DutyTotals",
+    "Event",
+    "Gap",
+    "MovementRecord",
+    "PostTotals",
+    "Recorder",
+    "ReplicationRecord",
+    "ResponseRecord",
+]
+
+
+class Event(NamedTuple):
+    """One line of the trace: when, what kind, where, who, and a human detail."""
+
+    time_h: float
+    kind: str
+    city: str
+    site: str
+    entity: str
+    detail: str
+
+
+class Gap(NamedTuple):
+    """A shortfall interval: a demand had `short` fewer people than it needed from start to end."""
+
+    demand: str  # "post", "escort" or "response"
+    name: str
+    city: str
+    site: str
+    start_h: float
+    end_h: float
+    short: int
+    critical: bool
+
+
+class MovementRecord(NamedTuple):
+    """A delegation movement: when it was due, when it asked for an escort, got one, and ended."""
+
+    delegation: str
+    kind: str  # "arrival", "programme", "unscheduled", "departure"
+    city: str
+    origin: str
+    destination: str
+    due_h: float
+    requested_h: float
+    started_h: float
+    ended_h: float
+
+    @property
+    def escort_wait_h(self) -> float:
+        return self.started_h - self.requested_h
+
+
+class ResponseRecord(NamedTuple):
+    """An incident and its response; `dispatched_h` is NaN if no team was free before the end."""
+
+    stream: str
+    city: str
+    time_h: float
+    dispatched_h: float
+    travel_h: float
+    target_min: float
+
+    @property
+    def response_min(self) -> float:
+        return (self.dispatched_h - self.time_h + self.travel_h) * 60
+
+
+@dataclass
+class PostTotals:
+    """A post's person-hours: required and staffed (staffed never exceeds required)."""
+
+    city: str
+    site: str
+    critical: bool
+    required_ph: float = 0.0
+    staffed_ph: float = 0.0
+
+
+@dataclass
+class DutyTotals:
+    """A (force, city, role) pool's person-hours on duty and busy, and overtime held over."""
+
+    on_duty_ph: float = 0.0
+    busy_ph: float = 0.0
+    overtime_ph: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReplicationRecord:
+    """Everything one replication recorded; the input of every metric."""
+
+    scenario: str
+    replication: int
+    seed: int
+    troops: int | None
+    horizon_h: float
+    posts: dict[str, PostTotals]
+    duty: dict[tuple[str, str, str], DutyTotals]
+    gaps: list[Gap]
+    movements: list[MovementRecord]
+    responses: list[ResponseRecord]
+    incidents_open: int
+    events: list[Event]
+    n_events: int
+    critical_tolerance_h: float
+
+
+@dataclass
+class Recorder:
+    """Collects a replication's records; keeps the event log only when tracing."""
+
+    trace: bool = False
+    events: list[Event] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    movements: list[MovementRecord] = field(default_factory=list)
+    responses: list[ResponseRecord] = field(default_factory=list)
+    posts: dict[str, PostTotals] = field(default_factory=dict)
+    duty: dict[tuple[str, str, str], DutyTotals] = field(default_factory=dict)
+    n_logged: int = 0
+
+    def log(self, time_h: float, kind: str, city: str, site: str, entity: str, detail: str) -> None:
+        """Record a trace event (counted always, stored only when tracing)."""
+        self.n_logged += 1
+        if self.trace:
+            self.events.append(Event(time_h, kind, city, site, entity, detail))
+
+    def gap(self, gap: Gap) -> None:
+        """Record a shortfall interval; empty intervals are dropped."""
+        if gap.end_h > gap.start_h and gap.short > 0:
+            self.gaps.append(gap)

@@ -1,0 +1,41 @@
+"""Road travel times between sites: a given leg, else distance x detour factor / road speed."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+from sim.scenario.schema import Scenario
+
+__all__ = ["TravelTimes", "haversine_km"]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km on a sphere of radius 6371 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+class TravelTimes:
+    """Road minutes between two sites of a scenario."""
+
+    def __init__(self, s: Scenario) -> None:
+        self._s = s
+        self._legs = {}
+        for leg in s.travel.legs:
+            a, b = leg.between
+            self._legs[(a, b)] = self._legs[(b, a)] = leg.minutes
+        self.minutes = cache(self._minutes)
+
+    def _minutes(self, a: str, b: str) -> float:
+        if a == b:
+            return 0.0
+        if (a, b) in self._legs:
+            return self._legs[(a, b)]
+        sa, sb = self._s.sites[a], self._s.sites[b]
+        if None in (sa.lat, sa.lon, sb.lat, sb.lon):
+            return self._s.travel.default_min
+        km = haversine_km(sa.lat, sa.lon, sb.lat, sb.lon) * self._s.travel.detour_factor  # type: ignore[arg-type]
+        return 60.0 * km / self._s.travel.road_speed_kmh

@@ -1,0 +1,45 @@
+"""Readable terminal summaries (rich tables) of what a command computed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.metrics import critical_runs, post_coverage_by
+from sim.model.record import ReplicationRecord
+from sim.scenario.schema import Scenario
+
+__all__ = ["print_trace_summary"]
+
+_UNITS = {"_min": "min", "_h": "h", "_hours": "person-h", "_frac": "share"}
+
+
+def _fmt(value: float) -> str:
+    if value != value:
+        return "n/a"
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
+def print_trace_summary(
+    scenario: Scenario, record: ReplicationRecord, metrics: dict[str, float], out: Path,
+    console: Console | None = None,
+) -> None:  # fmt: skip
+    """Metrics of one traced replication, event counts by kind, and the worst critical gaps."""
+    console = console or Console(highlight=False)
+    troops = "" if record.troops is None else f", {record.troops} troops"
+    console.print(f"[bold]{scenario.name}[/]: replication {record.replication}, seed {record.seed}{troops}")
+    table = Table("metric", "value", title="Metrics (one replication)")
+    for name, value in metrics.items():
+        table.add_row(name, _fmt(value))
+    for city, cov in post_coverage_by(record, "city").items():
+        table.add_row(f"post_coverage[{city}]", _fmt(cov))
+    console.print(table)
+    kinds = Counter(e.kind for e in record.events)
+    console.print("events: " + ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items())))
+    runs = sorted(critical_runs(record).items(), key=lambda kv: -kv[1])[:5]
+    if runs:
+        console.print("longest critical shortfalls: " + ", ".join(f"{n} {h:.1f} h" for n, h in runs))
+    console.print(f"wrote {out}/events.csv, gaps.csv, metrics.csv")
