@@ -157,7 +157,8 @@ def test_escort_waits_until_a_team_frees_up():
         # hotel -> lcc 20 min, dwell 120 min
         ("second", "programme", 33.0, 33.0, 33 + 20 / 60 + 2),
         ("first", "departure", 43.5, 43.5, 44.0),
-        ("second", "departure", 44.5, 44.5, 45.0),
+        # still at the lcc after its programme: lcc -> airport is 40 min, to land by 21:00
+        ("second", "departure", 45 - 40 / 60, 45 - 40 / 60, 45.0),
     ]
     assert [(g.demand, g.name, g.start_h, g.end_h, g.short) for g in r.gaps] == [
         ("escort", "second", 10 + 10 / 60, 10.5, 3)
