@@ -72,7 +72,7 @@ def critical_gap(r: ReplicationRecord) -> float:
 
 
 def _waits_min(r: ReplicationRecord) -> np.ndarray:
-    return np.array([m.escort_wait_h * 60 for m in r.movements])
+    return np.array([m.escort_wait_h(r.horizon_h) * 60 for m in r.movements])
 
 
 def escort_delay_mean_min(r: ReplicationRecord) -> float:
@@ -88,6 +88,11 @@ def escort_delay_p95_min(r: ReplicationRecord) -> float:
 def movements_delayed_frac(r: ReplicationRecord) -> float:
     w = _waits_min(r)
     return float((w > 1e-9).mean()) if w.size else NAN
+
+
+def movements_unescorted(r: ReplicationRecord) -> float:
+    """Movements still waiting for an escort when the run ended."""
+    return float(sum(1 for m in r.movements if math.isnan(m.started_h)))
 
 
 def _response_min(r: ReplicationRecord) -> np.ndarray:
@@ -141,6 +146,7 @@ METRICS: dict[str, Callable[[ReplicationRecord], float]] = {
     "escort_delay_mean_min": escort_delay_mean_min,
     "escort_delay_p95_min": escort_delay_p95_min,
     "movements_delayed_frac": movements_delayed_frac,
+    "movements_unescorted": movements_unescorted,
     "response_time_mean_min": response_time_mean_min,
     "response_time_p90_min": response_time_p90_min,
     "late_response_frac": late_response_frac,

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.metrics import critical_runs, post_coverage_by
@@ -35,7 +36,7 @@ def print_trace_summary(
     for name, value in metrics.items():
         table.add_row(name, _fmt(value))
     for city, cov in post_coverage_by(record, "city").items():
-        table.add_row(f"post_coverage[{city}]", _fmt(cov))
+        table.add_row(escape(f"post_coverage[{city}]"), _fmt(cov))
     console.print(table)
     kinds = Counter(e.kind for e in record.events)
     console.print("events: " + ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items())))

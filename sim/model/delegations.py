@@ -61,22 +61,28 @@ class _Movements:
     ) -> Generator[simpy.Event, None, None]:
         env, board, rec = self.env, self.board, self.rec
         requested = env.now
-        task = board.request("escort", self.name, origin, self.d.escort_forces, self.team,
-                             self.priority)  # fmt: skip
+        nan = float("nan")
+        record = MovementRecord(self.name, kind, board.city, origin, dest, due, requested, nan, nan)
+        rec.movements.append(record)
+        index = len(rec.movements) - 1
+        task = board.request("escort", self.name, origin, self.d.escort_forces, self.team, self.priority)
         yield task.event
         started = env.now
+        rec.movements[index] = record = record._replace(started_h=started)
         if rec.trace:
             wait = (started - requested) * 60
-            rec.log(started, "escort", board.city, origin, self.name,
-                    f"team of {self.team} assigned after {wait:.1f} min")  # fmt: skip
-            rec.log(started, "movement", board.city, origin, self.name,
-                    f"{kind} {origin} -> {dest} starts")  # fmt: skip
+            rec.log(
+                started,
+                "escort",
+                board.city,
+                origin,
+                self.name,
+                f"team of {self.team} assigned after {wait:.1f} min",
+            )
+            rec.log(started, "movement", board.city, origin, self.name, f"{kind} {origin} -> {dest} starts")
         yield env.timeout(hold_h)
         board.release(task)
-        rec.movements.append(
-            MovementRecord(self.name, kind, board.city, origin, dest, due, requested, started,
-                           env.now)
-        )  # fmt: skip
+        rec.movements[index] = record._replace(ended_h=env.now)
         if rec.trace:
             rec.log(env.now, "movement", board.city, dest, self.name, f"{kind} ends at {dest}")
             rec.log(env.now, "escort", board.city, dest, self.name, "team released")

@@ -46,7 +46,10 @@ class Gap(NamedTuple):
 
 
 class MovementRecord(NamedTuple):
-    """A delegation movement: when it was due, when it asked for an escort, got one, and ended."""
+    """A delegation movement: when it was due, asked for an escort, got one, and ended.
+
+    `started_h` (and `ended_h`) are NaN when no escort came (or the trip had not ended) by the end.
+    """
 
     delegation: str
     kind: str  # "arrival", "programme", "unscheduled", "departure"
@@ -58,9 +61,10 @@ class MovementRecord(NamedTuple):
     started_h: float
     ended_h: float
 
-    @property
-    def escort_wait_h(self) -> float:
-        return self.started_h - self.requested_h
+    def escort_wait_h(self, horizon_h: float) -> float:
+        """Hours waiting for an escort; a wait still open at the end is counted up to the end."""
+        started = horizon_h if self.started_h != self.started_h else self.started_h
+        return started - self.requested_h
 
 
 class ResponseRecord(NamedTuple):
