@@ -15,6 +15,8 @@ from sim.model.record import Gap, ReplicationRecord
 
 __all__ = [
     "METRICS",
+    "PROPORTIONS",
+    "air_coverage_by",
     "compute_metrics",
     "critical_runs",
     "merge_intervals",
@@ -137,6 +139,34 @@ def overtime_person_hours(r: ReplicationRecord) -> float:
     return sum(d.overtime_ph for d in r.duty.values())
 
 
+def air_coverage(r: ReplicationRecord) -> float:
+    """Aircraft-hours on station ÷ aircraft-hours required, over every air requirement."""
+    req = sum(st.required_ah for st in r.stations.values())
+    return sum(st.on_station_ah for st in r.stations.values()) / req if req > 0 else NAN
+
+
+def fuel_outage_h(r: ReplicationRecord) -> float:
+    """Hours a fuel point stood short while an aircraft waited for fuel there (summed over points)."""
+    return sum(f.outage_h for f in r.fuel.values())
+
+
+def aircraft_availability(r: ReplicationRecord) -> float:
+    """Share of aircraft-hours not down for repair or maintenance."""
+    if not r.aircraft:
+        return NAN
+    total = len(r.aircraft) * r.horizon_h
+    return 1 - sum(a.down_h for a in r.aircraft.values()) / total
+
+
+def flight_hours(r: ReplicationRecord) -> float:
+    return sum(a.flight_h for a in r.aircraft.values())
+
+
+def crew_duty_hours(r: ReplicationRecord) -> float:
+    """Person-hours of aviation-role people busy (crews on sorties, and aviation posts)."""
+    return sum(d.busy_ph for (_, _, role), d in r.duty.items() if role == "aviation")
+
+
 METRICS: dict[str, Callable[[ReplicationRecord], float]] = {
     "post_coverage": post_coverage,
     "gap_person_hours": gap_person_hours,
@@ -153,12 +183,29 @@ METRICS: dict[str, Callable[[ReplicationRecord], float]] = {
     "incidents_unanswered": incidents_unanswered,
     "utilization": utilization,
     "overtime_person_hours": overtime_person_hours,
+    "air_coverage": air_coverage,
+    "fuel_outage_h": fuel_outage_h,
+    "aircraft_availability": aircraft_availability,
+    "flight_hours": flight_hours,
+    "crew_duty_hours": crew_duty_hours,
 }
+
+# Metrics that are 0 or 1 in every replication: their mean over replications is a probability, and its
+# interval is a Wilson interval (sim.stats). Shares that vary within (0, 1), like post_coverage, are means.
+PROPORTIONS: frozenset[str] = frozenset({"critical_gap"})
 
 
 def compute_metrics(r: ReplicationRecord) -> dict[str, float]:
     """Every metric of one replication, in `METRICS` order."""
     return {name: float(f(r)) for name, f in METRICS.items()}
+
+
+def air_coverage_by(r: ReplicationRecord) -> dict[str, float]:
+    """Air coverage of each requirement."""
+    return {
+        name: (st.on_station_ah / st.required_ah if st.required_ah > 0 else NAN)
+        for name, st in r.stations.items()
+    }
 
 
 def post_coverage_by(r: ReplicationRecord, level: str) -> dict[str, float]:

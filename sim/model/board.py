@@ -138,9 +138,9 @@ class CityBoard:
         self._touch()
 
     def request(self, kind: str, name: str, site: str, forces: list[str], size: int,
-                priority: int) -> Task:  # fmt: skip
-        """Ask for a team of `size` security people; wait on `task.event`, then `release(task)`."""
-        keys = [(f, "security") for f in forces]
+                priority: int, role: str = "security") -> Task:  # fmt: skip
+        """Ask for a team of `size` people of `role`; wait on `task.event`, then `release(task)`."""
+        keys = [(f, role) for f in forces]
         for k in keys:
             if k not in self.on_duty:
                 self.add_pool(k[0], k[1], DutyTotals())
@@ -151,6 +151,18 @@ class CityBoard:
         bisect.insort(self.waiting, task, key=lambda t: t.order)
         self._touch()
         return task
+
+    def cancel(self, task: Task) -> None:
+        """Withdraw a request that has not started (a started one is released instead)."""
+        if task in self.waiting:
+            self.waiting.remove(task)
+            now = self.env.now
+            if now > task.requested_h:
+                self.rec.gap(
+                    Gap(task.kind, task.name, self.city, task.site, task.requested_h, now, task.size, False)
+                )
+        else:
+            self.release(task)
 
     def release(self, task: Task) -> None:
         """A task's team is free again."""

@@ -7,7 +7,11 @@ The model appends to a `Recorder` while it runs; `Recorder.finish` freezes it in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from sim.model.air import AircraftLedger, StationTotals
+    from sim.model.fuel import FuelLedger
 
 __all__ = [
     "DutyTotals",
@@ -35,7 +39,7 @@ class Event(NamedTuple):
 class Gap(NamedTuple):
     """A shortfall interval: a demand had `short` fewer people than it needed from start to end."""
 
-    demand: str  # "post", "escort" or "response"
+    demand: str  # "post", "escort", "response", "aircrew", "fuel_truck" or "air"
     name: str
     city: str
     site: str
@@ -120,6 +124,10 @@ class ReplicationRecord:
     events: list[Event]
     n_events: int
     critical_tolerance_h: float
+    stations: dict[str, StationTotals] = field(default_factory=dict)
+    aircraft: dict[str, AircraftLedger] = field(default_factory=dict)
+    fuel: dict[str, FuelLedger] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

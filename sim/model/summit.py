@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import simpy
 
+from sim.model.air import Aircraft, AirOps
 from sim.model.board import CityBoard
-from sim.model.delegations import delegation_plan, delegation_process
+from sim.model.delegations import DelegationPlan, delegation_plan, delegation_process
+from sim.model.fuel import FuelStation, truck_fleet
 from sim.model.incidents import incident_stream, incident_times
 from sim.model.posts import post_schedule
 from sim.model.record import DutyTotals, PostTotals, Recorder, ReplicationRecord
@@ -13,7 +15,7 @@ from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
 from sim.model.travel import TravelTimes
 from sim.model.workforce import pools_of, shift_rotation
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Delegation, Scenario
 
 __all__ = ["run_replication"]
 
@@ -56,6 +58,7 @@ def run_replication(
         slot = board.add_post(pname, post.site, post.forces, post.role, post.priority, totals)
         env.process(post_schedule(env, board, slot, requirement_steps(post, s, clock)))
 
+    overwatch: list[tuple[str, str, list[tuple[float, float]]]] = []
     for dname, d in s.delegations.items():
         tier = s.tiers[d.tier]
         team = d.escort_team or tier.escort_team
@@ -66,6 +69,8 @@ def run_replication(
             env.process(
                 delegation_process(env, board, rec, plan, d, team, tier.priority, travel, clock.horizon_h)
             )
+            if d.air_overwatch and s.delegation_overwatch is not None:
+                overwatch.append((name, d.hotel, _movement_windows(plan, d, travel, clock.horizon_h)))
 
     for iname, inc in s.incidents.items():
         times = incident_times(inc, clock, streams[f"incidents.{iname}.times"])
@@ -74,9 +79,15 @@ def run_replication(
         board = boards[inc.city]
         env.process(incident_stream(env, board, rec, iname, inc, times, travel_h / 60, scene_h / 60))
 
+    fuel = _build_fuel(env, s, boards, travel, streams, rec, clock.horizon_h)
+    air = _build_air(env, s, boards, fuel, travel, streams, rec, clock, overwatch)
+
     env.run(until=clock.horizon_h)
     for board in boards.values():
         board.finish(clock.horizon_h)
+    air.finish(clock.horizon_h)
+    for station in fuel.values():
+        station.finish(clock.horizon_h)
     rec.events.sort(key=lambda e: e.time_h)
     open_incidents = sum(1 for r in rec.responses if r.dispatched_h != r.dispatched_h)
     return ReplicationRecord(
@@ -94,4 +105,88 @@ def run_replication(
         events=rec.events,
         n_events=next(env._eid),  # SimPy's event counter: every event scheduled in the run
         critical_tolerance_h=s.targets.critical_gap_tolerance_min / 60,
+        stations=air.stations,
+        aircraft={a.name: a.ledger for a in air.aircraft},
+        fuel={name: st.ledger for name, st in fuel.items()},
     )
+
+
+def _build_fuel(
+    env: simpy.Environment, s: Scenario, boards: dict[str, CityBoard], travel: TravelTimes,
+    streams: Streams, rec: Recorder, horizon_h: float,
+) -> dict[str, FuelStation]:  # fmt: skip
+    points = {
+        name: FuelStation(env, name, s.sites[fp.site].city, fp.site, fp.capacity_gal, fp.initial_gal, rec)
+        for name, fp in s.fuel_points.items()
+    }
+    for name, cfg in s.fuel_trucks.items():
+        board = boards[s.sites[cfg.depot].city]
+        truck_fleet(
+            env, name, cfg, board, points, travel.road_km, streams[f"fuel_trucks.{name}"], rec, horizon_h
+        )
+    return points
+
+
+def _build_air(
+    env: simpy.Environment, s: Scenario, boards: dict[str, CityBoard], fuel: dict[str, FuelStation],
+    travel: TravelTimes, streams: Streams, rec: Recorder, clock: Clock,
+    overwatch: list[tuple[str, str, list[tuple[float, float]]]],
+) -> AirOps:  # fmt: skip
+    fuel_at: dict[str, FuelStation] = {}
+    for station in fuel.values():
+        fuel_at.setdefault(station.site, station)
+    tankers: dict[str, tuple[str, ...]] = {}
+    for tname, t in s.aircraft_types.items():
+        for receiver in t.receivers:
+            tankers[receiver] = (*tankers.get(receiver, ()), tname)
+    air = AirOps(
+        env, rec, boards, fuel_at, travel.km, lambda site: s.sites[site].city, streams.__getitem__, tankers
+    )
+    for gname, g in s.aircraft.items():
+        city = s.sites[g.base].city
+        for i in range(g.count):
+            name = gname if g.count == 1 else f"{gname}#{i + 1}"
+            air.add_aircraft(Aircraft(name, g.type, s.aircraft_types[g.type], g.base, city))
+    for name, st in s.air_coverage.items():
+        steps = requirement_steps(st, s, clock, default=st.count)
+        air.add_station(name, st.type, st.over, st.priority, _slot_windows(steps, clock.horizon_h))
+    ow = s.delegation_overwatch
+    for name, site, windows in overwatch:
+        if ow is not None and windows:
+            air.add_station(f"overwatch.{name}", ow.type, site, ow.priority, [windows] * ow.count)
+    return air
+
+
+def _slot_windows(steps: list[tuple[float, int]], horizon_h: float) -> list[list[tuple[float, float]]]:
+    """Split a requirement step function into one list of windows per slot (slot k: level > k)."""
+    top = max((n for _, n in steps), default=0)
+    slots: list[list[tuple[float, float]]] = [[] for _ in range(top)]
+    ends = [t for t, _ in steps[1:]] + [horizon_h]
+    for (t, n), t_end in zip(steps, ends, strict=True):
+        for k in range(n):
+            if slots[k] and slots[k][-1][1] == t:
+                slots[k][-1] = (slots[k][-1][0], t_end)
+            else:
+                slots[k].append((t, t_end))
+    return slots
+
+
+def _movement_windows(
+    plan: DelegationPlan, d: Delegation, travel: TravelTimes, horizon_h: float
+) -> list[tuple[float, float]]:
+    """Planned escorted movements of a delegation (arrival, programme, departure), for air overwatch."""
+    minutes = travel.minutes
+    out = [(plan.arrival_h, plan.arrival_h + minutes(d.arrival.airport, d.hotel) / 60)]
+    here = d.hotel
+    for due, dest, dwell in plan.programme:
+        out.append((due, due + minutes(here, dest) / 60 + dwell))
+        here = dest
+    to_airport = minutes(here, d.departure.airport) / 60
+    out.append((plan.departure_flight_h - to_airport, plan.departure_flight_h))
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted((max(a, 0.0), min(b, horizon_h)) for a, b in out if b > a):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        elif b > a:
+            merged.append((a, b))
+    return merged

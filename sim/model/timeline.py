@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sim.scenario.schema import Post, Scenario
+from sim.scenario.schema import AirStation, Post, Scenario
 
 __all__ = ["Clock", "requirement_steps"]
 
 _UTC = dt.UTC
+Scheduled = Post | AirStation
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,11 @@ class Clock:
         return t.hour + t.minute / 60 + t.second / 3600
 
 
-def _windows(post: Post, s: Scenario, clock: Clock) -> list[tuple[float, float, int]]:
+def _windows(post: Scheduled, default: int, s: Scenario, clock: Clock) -> list[tuple[float, float, int]]:
     """Every (start_h, end_h, required) interval of a post, clipped to the scenario window."""
     out: list[tuple[float, float, int]] = []
     for w in post.windows:
-        out.append((clock.hours(w.start), clock.hours(w.end), w.required or post.required))
+        out.append((clock.hours(w.start), clock.hours(w.end), w.required or default))
     for d in post.daily:
         first = d.first_date or s.start.date()
         last = d.last_date or s.end.date()
@@ -62,7 +63,7 @@ def _windows(post: Post, s: Scenario, clock: Clock) -> list[tuple[float, float, 
             if finish <= begin:
                 finish += dt.timedelta(days=1)
             if day >= first:
-                out.append((clock.hours(begin), clock.hours(finish), d.required or post.required))
+                out.append((clock.hours(begin), clock.hours(finish), d.required or default))
             day += dt.timedelta(days=1)
     return [
         (max(a, 0.0), min(b, clock.horizon_h), r)
@@ -71,12 +72,15 @@ def _windows(post: Post, s: Scenario, clock: Clock) -> list[tuple[float, float, 
     ]
 
 
-def requirement_steps(post: Post, s: Scenario, clock: Clock) -> list[tuple[float, int]]:
-    """The post's required headcount as a step function: (time_h, required) at each change.
+def requirement_steps(
+    post: Scheduled, s: Scenario, clock: Clock, default: int | None = None
+) -> list[tuple[float, int]]:
+    """A post's (or air station's) requirement as a step function: (time_h, required) at each change.
 
+    `default` is the requirement where a window gives none (a post's `required` unless stated).
     Overlapping windows take the larger requirement; adjacent ones do not close in between.
     """
-    windows = _windows(post, s, clock)
+    windows = _windows(post, post.required if default is None else default, s, clock)
     cuts = sorted({t for a, b, _ in windows for t in (a, b)})
     steps: list[tuple[float, int]] = []
     level = 0

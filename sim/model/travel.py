@@ -28,6 +28,25 @@ class TravelTimes:
             a, b = leg.between
             self._legs[(a, b)] = self._legs[(b, a)] = leg.minutes
         self.minutes = cache(self._minutes)
+        self.km = cache(self._km)
+
+    def latlon(self, site: str) -> tuple[float, float]:
+        """A site's coordinates, or its city's where the site gives none."""
+        st = self._s.sites[site]
+        if st.lat is not None and st.lon is not None:
+            return st.lat, st.lon
+        city = self._s.cities[st.city]
+        return city.lat, city.lon
+
+    def _km(self, a: str, b: str) -> float:
+        """Straight-line km between two sites (for flying, and x detour factor for driving)."""
+        if a == b:
+            return 0.0
+        return haversine_km(*self.latlon(a), *self.latlon(b))
+
+    def road_km(self, a: str, b: str) -> float:
+        """Road km: straight line x the scenario's detour factor."""
+        return self.km(a, b) * self._s.travel.detour_factor
 
     def _minutes(self, a: str, b: str) -> float:
         if a == b:

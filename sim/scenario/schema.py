@@ -21,6 +21,13 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.air import (
+    AircraftGroup,
+    AircraftType,
+    DelegationOverwatch,
+    FuelPoint,
+    FuelTrucks,
+)
 from sim.scenario.distributions import Distribution, Fixed, as_distribution
 
 __all__ = [
@@ -311,6 +318,24 @@ class IncidentStream(Strict):
         return v
 
 
+class AirStation(Strict):
+    """Keep `count` aircraft of `type` on station over a site during windows (as posts do)."""
+
+    type: Name
+    over: Name
+    count: Annotated[int, Field(ge=1, le=100, strict=True)] = 1
+    priority: Priority = 1
+    note: str | None = None
+    windows: list[Window] = []
+    daily: list[DailyWindow] = []
+
+    @model_validator(mode="after")
+    def _has_time(self) -> AirStation:
+        if not self.windows and not self.daily:
+            raise ValueError("an air coverage requirement needs `windows` or `daily` (or both)")
+        return self
+
+
 class PeakWindow(Strict):
     """The summit's busiest days, used for reporting."""
 
@@ -338,6 +363,12 @@ class Scenario(Strict):
     tiers: dict[Name, Tier] = {}
     delegations: dict[Name, Delegation] = {}
     incidents: dict[Name, IncidentStream] = {}
+    aircraft_types: dict[Name, AircraftType] = {}
+    aircraft: dict[Name, AircraftGroup] = {}
+    air_coverage: dict[Name, AirStation] = {}
+    delegation_overwatch: DelegationOverwatch | None = None
+    fuel_points: dict[Name, FuelPoint] = {}
+    fuel_trucks: dict[Name, FuelTrucks] = {}
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,152 @@
+"""Fuel points (SimPy Containers in whole gallons) and the fuel trucks that resupply them.
+
+Every draw and delivery is an integer number of gallons, so the books balance exactly:
+stock at the end = stock at the start + delivered - dispensed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.model.board import CityBoard
+from sim.model.record import Recorder
+from sim.scenario.air import FuelTrucks
+
+__all__ = ["FuelLedger", "FuelStation", "truck_fleet"]
+
+
+@dataclass
+class FuelLedger:
+    """A fuel point's books, in gallons, and the hours an aircraft waited for fuel there."""
+
+    city: str
+    site: str
+    capacity_gal: int
+    initial_gal: int
+    delivered_gal: int = 0
+    dispensed_gal: int = 0
+    final_gal: int = 0
+    outage_h: float = 0.0
+    deliveries: int = 0
+
+
+class FuelStation:
+    """A fuel point: aircraft draw from it, trucks fill it; an aircraft waiting for fuel is recorded."""
+
+    def __init__(
+        self, env: simpy.Environment, name: str, city: str, site: str, capacity: int, initial: int,
+        rec: Recorder,
+    ) -> None:  # fmt: skip
+        self.env, self.name, self.city, self.site, self.rec = env, name, city, site, rec
+        self.tank = simpy.Container(env, capacity=capacity, init=initial)
+        self.ledger = FuelLedger(city, site, capacity, initial)
+        self.in_transit = 0
+        self._waiting = 0
+        self._outage_start = 0.0
+        self.on_draw: list[Callable[[], None]] = []
+
+    @property
+    def level(self) -> int:
+        return int(self.tank.level)
+
+    def draw(self, gallons: int, who: str) -> Generator[simpy.Event, None, None]:
+        """Take `gallons`, waiting (an outage) while the tank holds less than that."""
+        env, rec = self.env, self.rec
+        short = self.tank.level < gallons
+        if short:
+            if self._waiting == 0:
+                self._outage_start = env.now
+                if rec.trace:
+                    rec.log(env.now, "fuel_outage", self.city, self.site, self.name,
+                            f"{who} needs {gallons} gal, {self.level} in stock")  # fmt: skip
+            self._waiting += 1
+        yield self.tank.get(gallons)
+        if short:
+            self._waiting -= 1
+            if self._waiting == 0:
+                self.ledger.outage_h += env.now - self._outage_start
+                if rec.trace:
+                    rec.log(env.now, "fuel_outage", self.city, self.site, self.name,
+                            f"ended after {env.now - self._outage_start:.2f} h")  # fmt: skip
+        self.ledger.dispensed_gal += gallons
+        for hook in self.on_draw:
+            hook()
+
+    def deliver(self, gallons: int) -> simpy.Event:
+        """Put `gallons` in (callers never exceed the free space)."""
+        self.ledger.delivered_gal += gallons
+        self.ledger.deliveries += 1
+        return self.tank.put(gallons)
+
+    def finish(self, horizon_h: float) -> None:
+        """Close the books: final stock, and an outage still open at the end."""
+        if self._waiting:
+            self.ledger.outage_h += horizon_h - self._outage_start
+        self.ledger.final_gal = self.level
+
+
+def truck_fleet(
+    env: simpy.Environment,
+    name: str,
+    cfg: FuelTrucks,
+    board: CityBoard,
+    points: dict[str, FuelStation],
+    road_km: Callable[[str, str], float],
+    rng: np.random.Generator,
+    rec: Recorder,
+    horizon_h: float,
+) -> None:
+    """Start a group of fuel trucks under its resupply policy."""
+    trucks = simpy.Store(env, capacity=cfg.count)
+    trucks.items.extend(f"{name}#{i + 1}" for i in range(cfg.count))
+
+    def trip(point: FuelStation) -> Generator[simpy.Event, None, None]:
+        point.in_transit += cfg.capacity_gal
+        truck = yield trucks.get()
+        crew = board.request("fuel_truck", truck, cfg.depot, [cfg.operator], cfg.drivers, 3, "logistics")
+        yield crew.event
+        yield env.timeout(cfg.load_min.sample(rng) / 60)
+        drive = road_km(cfg.depot, point.site) / cfg.road_speed_kmh
+        yield env.timeout(drive)
+        space = point.tank.capacity - point.level
+        gallons = int(min(cfg.capacity_gal, space))
+        yield env.timeout(gallons / cfg.unload_gal_per_min / 60)
+        gallons = int(min(gallons, point.tank.capacity - point.level))
+        point.in_transit -= cfg.capacity_gal
+        put = point.deliver(gallons) if gallons > 0 else None
+        if rec.trace:  # the stock as delivered, before anyone waiting draws from it
+            rec.log(env.now, "fuel_delivery", point.city, point.site, truck,
+                    f"{gallons} gal delivered to {point.name}; stock {point.level} gal")  # fmt: skip
+        if put is not None:
+            yield put
+        yield env.timeout(drive)
+        board.release(crew)
+        yield trucks.put(truck)
+
+    for pname in cfg.serves:
+        point = points[pname]
+        if cfg.reorder_point_gal is not None:
+
+            def check(point: FuelStation = point, reorder: int = cfg.reorder_point_gal) -> None:
+                if point.level + point.in_transit <= reorder:
+                    env.process(trip(point))
+
+            point.on_draw.append(check)
+            check()
+        else:
+            env.process(_scheduled(env, trip, point, cfg.first_h, cfg.every_h or 0.0, horizon_h))
+
+
+def _scheduled(
+    env: simpy.Environment, trip: Callable, point: FuelStation, first: float, every: float, horizon: float
+) -> Generator[simpy.Event, None, None]:
+    t = first
+    while t < horizon:
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        env.process(trip(point))
+        t += every
