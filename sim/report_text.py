@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.metrics import critical_runs, post_coverage_by
+from sim.metrics import air_coverage_by, critical_runs, post_coverage_by
 from sim.model.record import ReplicationRecord
 from sim.scenario.schema import Scenario
 
@@ -38,6 +38,20 @@ def print_trace_summary(
     for city, cov in post_coverage_by(record, "city").items():
         table.add_row(escape(f"post_coverage[{city}]"), _fmt(cov))
     console.print(table)
+    if record.stations:
+        air = Table("air requirement", "type", "over", "required h", "on station h", "coverage",
+                    title="Air coverage per requirement")  # fmt: skip
+        for name, cov in air_coverage_by(record).items():
+            st = record.stations[name]
+            air.add_row(name, st.type, st.site, f"{st.required_ah:.1f}", f"{st.on_station_ah:.1f}", _fmt(cov))
+        console.print(air)
+    if record.fuel:
+        fuel = Table("fuel point", "start gal", "delivered", "dispensed", "end gal", "outage h",
+                     title="Fuel")  # fmt: skip
+        for name, f in record.fuel.items():
+            fuel.add_row(name, f"{f.initial_gal:,}", f"{f.delivered_gal:,}", f"{f.dispensed_gal:,}",
+                         f"{f.final_gal:,}", f"{f.outage_h:.2f}")  # fmt: skip
+        console.print(fuel)
     kinds = Counter(e.kind for e in record.events)
     console.print("events: " + ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items())))
     runs = sorted(critical_runs(record).items(), key=lambda kv: -kv[1])[:5]

@@ -39,7 +39,6 @@ class PostSlot:
         "required",
         "site",
         "staffed",
-        "staffed_by",
         "t_required",
         "t_staffed",
         "totals",
@@ -49,7 +48,6 @@ class PostSlot:
         self.name, self.site, self.keys, self.order, self.totals = name, site, keys, order, totals
         self.critical = totals.critical
         self.required = self.staffed = self.gap_short = 0
-        self.staffed_by: dict[Key, int] = {}
         self.t_required = self.t_staffed = self.gap_start = 0.0
 
 
@@ -219,19 +217,17 @@ class CityBoard:
 
     def _staff(self, post: PostSlot, avail: dict[Key, int], busy: dict[Key, int], now: float) -> None:
         need = post.required
-        by: dict[Key, int] = {}
-        for k in post.keys:
-            if need == 0:
-                break
-            a = avail[k]
-            if a:
-                take = a if a < need else need
-                avail[k] = a - take
-                busy[k] += take
-                by[k] = take
-                need -= take
+        if need:
+            for k in post.keys:
+                a = avail[k]
+                if a:
+                    take = a if a < need else need
+                    avail[k] = a - take
+                    busy[k] += take
+                    need -= take
+                    if not need:
+                        break
         staffed = post.required - need
-        post.staffed_by = by
         if staffed != post.staffed:
             post.totals.staffed_ph += post.staffed * (now - post.t_staffed)
             post.t_staffed = now

@@ -63,4 +63,33 @@ def describe_scenario(s: Scenario) -> str:
             f"  {name} in {inc.city}: {inc.rate_per_day:g}/day, team {inc.team} from "
             f"{'/'.join(inc.forces)}, target {inc.target_min:g} min"
         )
+    if s.aircraft_types:
+        out.append(f"aircraft ({sum(g.count for g in s.aircraft.values())} in {len(s.aircraft)} groups):")
+        for name, g in s.aircraft.items():
+            t = s.aircraft_types[g.type]
+            out.append(
+                f"  {name}: {g.count} x {g.type} ({t.kind}) at {g.base}, endurance {t.endurance_h:.1f} h, "
+                f"crew {t.crew} from {t.operator}"
+            )
+        out.append(f"air coverage requirements ({len(s.air_coverage)}):")
+        for name, st in s.air_coverage.items():
+            out.append(f"  {name}: {st.count} x {st.type} over {st.over}, priority {st.priority}")
+        if s.delegation_overwatch is not None:
+            ow = s.delegation_overwatch
+            n = sum(d.count for d in s.delegations.values() if d.air_overwatch)
+            out.append(f"  delegation overwatch: {ow.count} x {ow.type} over {n} delegations' movements")
+    if s.fuel_points:
+        out.append(f"fuel points ({len(s.fuel_points)}):")
+        for name, fp in s.fuel_points.items():
+            out.append(f"  {name} at {fp.site}: {fp.initial_gal:,} of {fp.capacity_gal:,} gal")
+        for name, ft in s.fuel_trucks.items():
+            policy = (
+                f"reorder at {ft.reorder_point_gal:,} gal"
+                if ft.reorder_point_gal is not None
+                else f"every {ft.every_h:g} h"
+            )
+            out.append(
+                f"  trucks {name}: {ft.count} x {ft.capacity_gal:,} gal from {ft.depot} to "
+                f"{', '.join(ft.serves)}, {policy}"
+            )
     return "\n".join(out)
