@@ -142,10 +142,11 @@ def test_aerial_refuel_extends_time_on_station_by_offload_over_burn():
     assert with_tanker.aircraft["awacs"].air_refuels == 1
     assert with_tanker.aircraft["tanker"].offloaded_gal == 500
     kinds = [(round(e.time_h, 6), e.kind) for e in with_tanker.events if e.kind in ("tanker", "air_refuel")]
+    # the tanker is asked to finish its 15 min transfer a quarter hour before the receiver's bingo
     assert kinds == [
+        (round(bingo - 0.5, 6), "tanker"),
         (round(bingo - 0.25, 6), "tanker"),
-        (round(bingo, 6), "tanker"),
-        (round(bingo, 6), "air_refuel"),
+        (round(bingo - 0.25, 6), "air_refuel"),
     ]
 
 
@@ -191,3 +192,29 @@ def test_fewer_aviation_crews_lower_air_coverage_on_same_random_numbers():
     short = compute_metrics(run_replication(s, 0, seed=11, troops=24))["air_coverage"]
     assert short < full
     assert short <= 0.5 + 1e-9  # one crew can keep at most one of the two slots
+
+
+def test_reorder_sends_enough_trucks_and_an_outage_ends():
+    """Regression: one draw used to order at most one truck, and a waiting draw ordered none."""
+    small_trucks = """
+fuel_points:
+  base_fuel: {site: base, capacity_gal: 1000, initial_gal: 400}
+fuel_trucks:
+  bowser:
+    count: 1
+    depot: base
+    serves: [base_fuel]
+    operator: us
+    capacity_gal: 200
+    reorder_point_gal: 300
+    load_min: 30
+"""
+    r = run_replication(air_scenario(WATCH.format(n=1, extra=small_trucks)), trace=True)
+    ledger = r.fuel["base_fuel"]
+    # 400 - 320 = 80 left after the first refuel: two 200-gal trucks are ordered to get above 300.
+    assert ledger.deliveries >= 2
+    outages = [e.detail for e in r.events if e.kind == "fuel_outage"]
+    starts = [d for d in outages if "needs" in d]
+    assert len(outages) == 2 * len(starts)  # every outage that began also ended before the run did
+    assert len(r.stations["watch"].on_station[0]) == 5  # same five sorties as with unlimited fuel
+    assert ledger.final_gal == ledger.initial_gal + ledger.delivered_gal - ledger.dispensed_gal

@@ -118,7 +118,8 @@ class Fleet:
             fits = [a for a in self.idle if a.type_name in types]
             if not fits:
                 continue
-            best = min(fits, key=lambda a: (self.transit_h(a, over), a.name))
+            # nearest first; among equals, the one that has flown least, to share the wear
+            best = min(fits, key=lambda a: (self.transit_h(a, over), a.ledger.flight_h, a.name))
             self.idle.remove(best)
             self.waiting.remove(w)
             event.succeed(best)
@@ -132,9 +133,16 @@ class _TankerRequest:
     ) -> None:
         self.receiver, self.over, self.meet_at, self.decide_at = receiver, over, meet_at, decide_at
         self.assigned = False  # a tanker and its crew are committed
+        self.in_contact = False  # the tanker is alongside, transferring fuel
         self.receiver_gone = False
         self.done = env.event()
         self.cancelled = env.event()
+
+    def withdraw(self) -> None:
+        """The receiver no longer wants (or can no longer take) the fuel."""
+        self.receiver_gone = True
+        if not self.cancelled.triggered:
+            self.cancelled.succeed()
 
 
 class AirOps:
@@ -156,6 +164,7 @@ class AirOps:
         self.tanker_types = tanker_types  # receiver type -> tanker types that serve it
         self.fleet = Fleet(env, self.transit_h)
         self.aircraft: list[Aircraft] = []
+        self.by_type: dict[str, AircraftType] = {}
         self.stations: dict[str, StationTotals] = {}
 
     # -- geometry -------------------------------------------------------------------------------
@@ -170,6 +179,7 @@ class AirOps:
     # -- set-up ---------------------------------------------------------------------------------
     def add_aircraft(self, ac: Aircraft) -> None:
         self.aircraft.append(ac)
+        self.by_type[ac.type_name] = ac.t
         self.fleet.idle.append(ac)
 
     def add_station(
@@ -241,11 +251,16 @@ class AirOps:
             stay = ac.hours_left(env.now, transit)
             bingo = env.now + stay
             duty_end = launch + t.crew_duty_h - transit
+            if tanker is not None and tanker.in_contact:
+                bingo = max(bingo, env.now + 1 / 60)  # taking fuel: stay until the transfer ends
             leave = max(env.now, min(end, bingo, duty_end))
-            tanker_types = self.tanker_types.get(type_name, ())
+            tanker_types = tuple(x for x in self.tanker_types.get(type_name, ()) if x in self.by_type)
             relief_at = max(env.now, leave - lead)
             if tanker is None and tanker_types and not signalled and bingo < min(end, duty_end):
-                tanker = _TankerRequest(env, ac, over, max(env.now, bingo - TANKER_MARGIN_H), relief_at)
+                # meet early enough that the transfer (mean length) ends a margin before bingo
+                transfer_h = max(self.by_type[x].transfer_min.mean for x in tanker_types) / 60
+                meet_at = max(env.now, bingo - TANKER_MARGIN_H - transfer_h)
+                tanker = _TankerRequest(env, ac, over, meet_at, relief_at)
                 env.process(self._tanker_run(tanker, tanker_types, priority))
             times = [leave, fail_at]
             if not signalled and leave < end and not (tanker is not None and tanker.assigned):
@@ -274,16 +289,14 @@ class AirOps:
                 if tanker is not None and tanker.assigned and now < leave:
                     continue  # a tanker is committed: no relief yet
                 if tanker is not None:
-                    tanker.cancelled.succeed()
+                    tanker.withdraw()
                     tanker = None
                 signalled = True
                 relief.succeed(leave)
             if now >= leave:
                 break
         if tanker is not None:
-            tanker.receiver_gone = True
-            if not tanker.cancelled.triggered:
-                tanker.cancelled.succeed()
+            tanker.withdraw()
         self.stations[station].on_station[k].append((arrive, env.now))
         if not signalled:
             relief.succeed(env.now if env.now < end else end)
@@ -390,6 +403,7 @@ class AirOps:
         if rec.trace:
             rec.log(launch, "tanker", tk.city, tk.base, tk.name, f"launched to refuel {req.receiver.name}")
         yield env.timeout(transit)
+        req.in_contact = not req.receiver_gone
         yield env.timeout(tk.t.transfer_min.sample(self.rng_for(f"air.ground.{tk.name}")) / 60)
         gallons = 0.0
         if not req.receiver_gone:

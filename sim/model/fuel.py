@@ -58,6 +58,8 @@ class FuelStation:
         env, rec = self.env, self.rec
         short = self.tank.level < gallons
         if short:
+            for hook in self.on_draw:  # order fuel now, not only after this draw is served
+                hook()
             if self._waiting == 0:
                 self._outage_start = env.now
                 if rec.trace:
@@ -104,8 +106,9 @@ def truck_fleet(
     trucks = simpy.Store(env, capacity=cfg.count)
     trucks.items.extend(f"{name}#{i + 1}" for i in range(cfg.count))
 
-    def trip(point: FuelStation) -> Generator[simpy.Event, None, None]:
-        point.in_transit += cfg.capacity_gal
+    def trip(point: FuelStation, ordered: bool = False) -> Generator[simpy.Event, None, None]:
+        if not ordered:
+            point.in_transit += cfg.capacity_gal
         truck = yield trucks.get()
         crew = board.request("fuel_truck", truck, cfg.depot, [cfg.operator], cfg.drivers, 3, "logistics")
         yield crew.event
@@ -123,6 +126,8 @@ def truck_fleet(
                     f"{gallons} gal delivered to {point.name}; stock {point.level} gal")  # fmt: skip
         if put is not None:
             yield put
+        for hook in point.on_draw:  # still low (a queue of aircraft, or a small truck): order again
+            hook()
         yield env.timeout(drive)
         board.release(crew)
         yield trucks.put(truck)
@@ -132,8 +137,9 @@ def truck_fleet(
         if cfg.reorder_point_gal is not None:
 
             def check(point: FuelStation = point, reorder: int = cfg.reorder_point_gal) -> None:
-                if point.level + point.in_transit <= reorder:
-                    env.process(trip(point))
+                while point.level + point.in_transit <= reorder:
+                    point.in_transit += cfg.capacity_gal
+                    env.process(trip(point, ordered=True))
 
             point.on_draw.append(check)
             check()
