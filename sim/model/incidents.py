@@ -74,7 +74,7 @@ def _respond(
         wait = (env.now - raised) * 60
         rec.log(env.now, "response", board.city, "", label,
                 f"dispatched after {wait:.1f} min; on scene in {travel * 60:.1f} min")  # fmt: skip
-    yield env.timeout(travel + on_scene)
+    yield env.timeout(travel + on_scene if inc.busy_includes_travel else on_scene)
     board.release(task)
     if rec.trace:
         rec.log(env.now, "response", board.city, "", label, "cleared; team free")

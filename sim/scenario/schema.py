@@ -294,8 +294,9 @@ class Delegation(Strict):
 class IncidentStream(Strict):
     """Incidents in a city: Poisson at `rate_per_day`, shaped over the day by `hourly_profile`.
 
-    The answering team (from `forces`, in order) is held for travel plus time on scene; the response
-    time is the wait for a team plus travel.
+    The answering team (from `forces`, in order) is held for travel plus time on scene (or for the time
+    on scene alone with `busy_includes_travel: false`, when `on_scene_min` already counts from dispatch);
+    the response time is the wait for a team plus travel.
     """
 
     city: Name
@@ -306,6 +307,7 @@ class IncidentStream(Strict):
     travel_min: Dist
     on_scene_min: Dist
     target_min: Positive = 15.0
+    busy_includes_travel: bool = True
     priority: Priority = 3
     first: LocalTime | None = None
     last: LocalTime | None = None
