@@ -85,6 +85,7 @@ class CityBoard:
         self.on_duty: dict[Key, int] = {}
         self.held: dict[Key, int] = {}
         self.busy: dict[Key, int] = {}
+        self.idle: dict[Key, int] = {}  # people left unassigned by the last assignment
         self.posts: list[PostSlot] = []
         self.waiting: list[Task] = []
         self._pending = False
@@ -120,6 +121,8 @@ class CityBoard:
         if key not in self.on_duty:
             self.add_pool(force, role, DutyTotals())
         self.on_duty[key] += delta
+        if self._unchanged_by({key: delta}):
+            return
         self._touch()
 
     def set_required(self, post: PostSlot, required: int) -> None:
@@ -146,6 +149,19 @@ class CityBoard:
             self.env.event(), kind, name, site, keys, size, (priority, 1, next(self._seq)),
             self.env.now,
         )  # fmt: skip
+        k0 = keys[0]
+        if not self._pending and self.idle.get(k0, 0) >= size:
+            # Exact shortcut: nothing has changed since the last assignment and enough people of the
+            # first-choice force are idle, so a full reassignment would give this task exactly those
+            # people and leave every other demand as it was.
+            self._integrate()
+            self.idle[k0] -= size
+            self.held[k0] += size
+            self.busy[k0] += size
+            task.team[k0] = size
+            task.started_h = self.env.now
+            task.event.succeed(task)
+            return task
         bisect.insort(self.waiting, task, key=lambda t: t.order)
         self._touch()
         return task
@@ -167,7 +183,32 @@ class CityBoard:
         self._integrate()
         for k, n in task.team.items():
             self.held[k] -= n
+        freed = dict(task.team)
+        if self._unchanged_by(freed):
+            for k, n in freed.items():
+                self.busy[k] -= n
+            return
         self._touch()
+
+    def _unchanged_by(self, delta: dict[Key, int]) -> bool:
+        """Apply a change in free people to the last assignment if it provably changes nothing else.
+
+        A full reassignment gives the same result when, for each changed force: people were still idle
+        after every demand was served (so no post was short of that force or had to fall back on
+        another), at least as many as leave, and no waiting task could use the newcomers.
+        """
+        if self._pending:
+            return False
+        idle = self.idle
+        for k, d in delta.items():
+            left = idle.get(k, 0)
+            if left <= 0 or left + d < 0:
+                return False
+            if d > 0 and any(k in t.keys for t in self.waiting):
+                return False
+        for k, d in delta.items():
+            idle[k] += d
+        return True
 
     # -- assignment -------------------------------------------------------------------------------
     def _touch(self) -> None:
@@ -214,6 +255,7 @@ class CityBoard:
         for i in reversed(started):
             del waiting[i]
         self.busy = busy
+        self.idle = avail
 
     def _staff(self, post: PostSlot, avail: dict[Key, int], busy: dict[Key, int], now: float) -> None:
         need = post.required

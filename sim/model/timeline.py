@@ -52,7 +52,7 @@ def _windows(post: Scheduled, default: int, s: Scenario, clock: Clock) -> list[t
     """Every (start_h, end_h, required) interval of a post, clipped to the scenario window."""
     out: list[tuple[float, float, int]] = []
     for w in post.windows:
-        out.append((clock.hours(w.start), clock.hours(w.end), w.required or default))
+        out.append((clock.hours(w.start), clock.hours(w.end), default if w.required is None else w.required))
     for d in post.daily:
         first = d.first_date or s.start.date()
         last = d.last_date or s.end.date()
@@ -63,7 +63,9 @@ def _windows(post: Scheduled, default: int, s: Scenario, clock: Clock) -> list[t
             if finish <= begin:
                 finish += dt.timedelta(days=1)
             if day >= first:
-                out.append((clock.hours(begin), clock.hours(finish), d.required or default))
+                out.append(
+                    (clock.hours(begin), clock.hours(finish), default if d.required is None else d.required)
+                )
             day += dt.timedelta(days=1)
     return [
         (max(a, 0.0), min(b, clock.horizon_h), r)

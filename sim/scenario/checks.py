@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import AirStation, Post, Scenario
 
 __all__ = ["check_scenario"]
 
@@ -24,6 +24,15 @@ def _known(kind: str, name: str, table: dict[str, Any]) -> str:
 def _within(s: Scenario, path: tuple[Any, ...], t: dt.datetime, what: str) -> Found:
     if not s.start <= t <= s.end:
         yield path, f"{what} {t} is outside the scenario window {s.start} to {s.end}"
+
+
+def _span(s: Scenario, path: tuple[Any, ...], first: dt.datetime | None, last: dt.datetime | None) -> Found:
+    """Optional `first`/`last` bounds: each inside the scenario window, `last` after `first`."""
+    for key, t in (("first", first), ("last", last)):
+        if t is not None:
+            yield from _within(s, (*path, key), t, key)
+    if first is not None and last is not None and last <= first:
+        yield (*path, "last"), f"last ({last}) must be after first ({first})"
 
 
 def _check_forces(s: Scenario) -> Found:
@@ -53,17 +62,22 @@ def _check_posts(s: Scenario) -> Found:
         for i, force in enumerate(post.forces):
             if force not in s.forces:
                 yield ("posts", name, "forces", i), _known("force", force, s.forces)
-        for i, w in enumerate(post.windows):
-            yield from _within(s, ("posts", name, "windows", i, "start"), w.start, "start")
-            yield from _within(s, ("posts", name, "windows", i, "end"), w.end, "end")
-        for i, d in enumerate(post.daily):
-            for key in ("first_date", "last_date"):
-                day = getattr(d, key)
-                if day is not None and not s.start.date() <= day <= s.end.date():
-                    yield (
-                        ("posts", name, "daily", i, key),
-                        f"{key} {day} is outside the scenario window {s.start} to {s.end}",
-                    )
+        yield from _check_windows(s, ("posts", name), post)
+
+
+def _check_windows(s: Scenario, path: tuple[Any, ...], item: Post | AirStation) -> Found:
+    """A post's (or air station's) explicit windows and daily dates lie inside the scenario window."""
+    for i, w in enumerate(item.windows):
+        yield from _within(s, (*path, "windows", i, "start"), w.start, "start")
+        yield from _within(s, (*path, "windows", i, "end"), w.end, "end")
+    for i, d in enumerate(item.daily):
+        for key in ("first_date", "last_date"):
+            day = getattr(d, key)
+            if day is not None and not s.start.date() <= day <= s.end.date():
+                yield (
+                    (*path, "daily", i, key),
+                    f"{key} {day} is outside the scenario window {s.start} to {s.end}",
+                )
 
 
 def _check_delegations(s: Scenario) -> Found:
@@ -104,6 +118,8 @@ def _check_delegations(s: Scenario) -> Found:
                         f"({d.arrival.scheduled} to {d.departure.scheduled})"
                     ),
                 )
+        if d.unscheduled is not None:
+            yield from _span(s, (*base, "unscheduled"), d.unscheduled.first, d.unscheduled.last)
 
 
 def _check_incidents(s: Scenario) -> Found:
@@ -113,10 +129,43 @@ def _check_incidents(s: Scenario) -> Found:
         for i, force in enumerate(inc.forces):
             if force not in s.forces:
                 yield ("incidents", name, "forces", i), _known("force", force, s.forces)
-        for key in ("first", "last"):
-            t = getattr(inc, key)
-            if t is not None:
-                yield from _within(s, ("incidents", name, key), t, key)
+        yield from _span(s, ("incidents", name), inc.first, inc.last)
+
+
+def _check_air(s: Scenario) -> Found:
+    """Aircraft, air coverage and fuel name types, sites, forces and fuel points that exist."""
+    types = s.aircraft_types
+    for name, t in types.items():
+        if t.operator not in s.forces:
+            yield ("aircraft_types", name, "operator"), _known("force", t.operator, s.forces)
+        for i, receiver in enumerate(t.receivers):
+            if receiver not in types:
+                yield ("aircraft_types", name, "receivers", i), _known("aircraft type", receiver, types)
+    for name, g in s.aircraft.items():
+        if g.type not in types:
+            yield ("aircraft", name, "type"), _known("aircraft type", g.type, types)
+        if g.base not in s.sites:
+            yield ("aircraft", name, "base"), _known("site", g.base, s.sites)
+    for name, st in s.air_coverage.items():
+        if st.type not in types:
+            yield ("air_coverage", name, "type"), _known("aircraft type", st.type, types)
+        if st.over not in s.sites:
+            yield ("air_coverage", name, "over"), _known("site", st.over, s.sites)
+        yield from _check_windows(s, ("air_coverage", name), st)
+    ow = s.delegation_overwatch
+    if ow is not None and ow.type not in types:
+        yield ("delegation_overwatch", "type"), _known("aircraft type", ow.type, types)
+    for name, fp in s.fuel_points.items():
+        if fp.site not in s.sites:
+            yield ("fuel_points", name, "site"), _known("site", fp.site, s.sites)
+    for name, ft in s.fuel_trucks.items():
+        if ft.depot not in s.sites:
+            yield ("fuel_trucks", name, "depot"), _known("site", ft.depot, s.sites)
+        for i, point in enumerate(ft.serves):
+            if point not in s.fuel_points:
+                yield ("fuel_trucks", name, "serves", i), _known("fuel point", point, s.fuel_points)
+        if ft.operator not in s.forces:
+            yield ("fuel_trucks", name, "operator"), _known("force", ft.operator, s.forces)
 
 
 def _check_peak(s: Scenario) -> Found:
@@ -136,6 +185,7 @@ def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         _check_posts,
         _check_delegations,
         _check_incidents,
+        _check_air,
         _check_peak,
     ):
         found.extend(check(s))

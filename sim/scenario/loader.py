@@ -60,6 +60,11 @@ def _message(err: dict[str, Any]) -> str:
         return "unknown key (not a field here; check the spelling in scenarios/README.md)"
     if kind == "missing":
         return "required field is missing"
+    if kind in ("union_tag_not_found", "union_tag_invalid"):  # a distribution's `kind`
+        kinds = ", ".join(sorted(_TAGS))
+        tag = err.get("ctx", {}).get("tag")
+        what = f"has unknown kind {tag!r}" if kind == "union_tag_invalid" else "needs a `kind`"
+        return f"a distribution {what} (one of {kinds}), or is a plain number for a fixed value"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
