@@ -85,7 +85,8 @@ def test_fuel_point_runs_dry_aircraft_waits_truck_refills():
         (round(8.0 + STAY + T, 6), "refuel", "320 gal; stock 380 gal"),
         (round(10.5 + STAY + T, 6), "refuel", "320 gal; stock 60 gal"),
         (round(13.0 + STAY + T, 6), "fuel_outage", "helos needs 320 gal, 60 in stock"),
-        (delivered, "fuel_delivery", "1000 gal delivered to base_fuel; stock 1060 gal"),
+        # the waiting aircraft already took the last 60 gal; it takes the other 260 from this load
+        (delivered, "fuel_delivery", "1000 gal delivered to base_fuel; stock 1000 gal"),
         (delivered, "fuel_outage", f"ended after {delivered - (13.0 + STAY + T):.2f} h"),
         (delivered, "refuel", "320 gal; stock 740 gal"),
     ]

@@ -45,6 +45,7 @@ class FuelStation:
         self.tank = simpy.Container(env, capacity=capacity, init=initial)
         self.ledger = FuelLedger(city, site, capacity, initial)
         self.in_transit = 0
+        self._delivered = env.event()  # fires at each delivery, for draws waiting on a short tank
         self._waiting = 0
         self._outage_start = 0.0
         self.on_draw: list[Callable[[], None]] = []
@@ -54,7 +55,11 @@ class FuelStation:
         return int(self.tank.level)
 
     def draw(self, gallons: int, who: str) -> Generator[simpy.Event, None, None]:
-        """Take `gallons`, waiting (an outage) while the tank holds less than that."""
+        """Take `gallons`: what is in stock at once, the rest as deliveries arrive (an outage).
+
+        Taking what is there (rather than waiting for the whole amount) means an aircraft that needs
+        more than the point can hold is still served, and never blocks the aircraft behind it.
+        """
         env, rec = self.env, self.rec
         short = self.tank.level < gallons
         if short:
@@ -66,7 +71,15 @@ class FuelStation:
                     rec.log(env.now, "fuel_outage", self.city, self.site, self.name,
                             f"{who} needs {gallons} gal, {self.level} in stock")  # fmt: skip
             self._waiting += 1
-        yield self.tank.get(gallons)
+        remaining = gallons
+        while remaining:
+            take = min(remaining, self.level)
+            if take:
+                yield self.tank.get(take)
+                remaining -= take
+                self.ledger.dispensed_gal += take
+            if remaining:
+                yield self._delivered
         if short:
             self._waiting -= 1
             if self._waiting == 0:
@@ -74,7 +87,6 @@ class FuelStation:
                 if rec.trace:
                     rec.log(env.now, "fuel_outage", self.city, self.site, self.name,
                             f"ended after {env.now - self._outage_start:.2f} h")  # fmt: skip
-        self.ledger.dispensed_gal += gallons
         for hook in self.on_draw:
             hook()
 
@@ -82,7 +94,13 @@ class FuelStation:
         """Put `gallons` in (callers never exceed the free space)."""
         self.ledger.delivered_gal += gallons
         self.ledger.deliveries += 1
-        return self.tank.put(gallons)
+        put = self.tank.put(gallons)
+        put.callbacks.append(self._wake_waiting)
+        return put
+
+    def _wake_waiting(self, _event: simpy.Event) -> None:
+        delivered, self._delivered = self._delivered, self.env.event()
+        delivered.succeed()
 
     def finish(self, horizon_h: float) -> None:
         """Close the books: final stock, and an outage still open at the end."""
