@@ -219,3 +219,21 @@ fuel_trucks:
     assert len(outages) == 2 * len(starts)  # every outage that began also ended before the run did
     assert len(r.stations["watch"].on_station[0]) == 5  # same five sorties as with unlimited fuel
     assert ledger.final_gal == ledger.initial_gal + ledger.delivered_gal - ledger.dispensed_gal
+
+
+def test_aircraft_needing_more_than_the_point_holds_is_served_in_parts():
+    """Regression: a draw larger than the tank's capacity used to wait forever and block the queue."""
+    tiny_tank = """
+fuel_points:
+  base_fuel: {site: base, capacity_gal: 200, initial_gal: 200}
+fuel_trucks:
+  bowser: {count: 1, depot: base, serves: [base_fuel], operator: us, capacity_gal: 200,
+           reorder_point_gal: 100, load_min: 30}
+"""
+    r = run_replication(air_scenario(WATCH.format(n=1, extra=tiny_tank)), trace=True)
+    refuels = [e for e in r.events if e.kind == "refuel"]
+    assert len(refuels) >= 2
+    assert refuels[0].detail.startswith("320 gal")  # 200 at once, 120 from the next truckload
+    ledger = r.fuel["base_fuel"]
+    assert ledger.dispensed_gal >= 320
+    assert ledger.final_gal == ledger.initial_gal + ledger.delivered_gal - ledger.dispensed_gal
