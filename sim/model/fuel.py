@@ -63,8 +63,6 @@ class FuelStation:
         env, rec = self.env, self.rec
         short = self.tank.level < gallons
         if short:
-            for hook in self.on_draw:  # order fuel now, not only after this draw is served
-                hook()
             if self._waiting == 0:
                 self._outage_start = env.now
                 if rec.trace:
@@ -78,6 +76,8 @@ class FuelStation:
                 yield self.tank.get(take)
                 remaining -= take
                 self.ledger.dispensed_gal += take
+                for hook in self.on_draw:  # reorder as stock falls, not only once this draw is whole
+                    hook()
             if remaining:
                 yield self._delivered
         if short:
@@ -87,8 +87,6 @@ class FuelStation:
                 if rec.trace:
                     rec.log(env.now, "fuel_outage", self.city, self.site, self.name,
                             f"ended after {env.now - self._outage_start:.2f} h")  # fmt: skip
-        for hook in self.on_draw:
-            hook()
 
     def deliver(self, gallons: int) -> simpy.Event:
         """Put `gallons` in (callers never exceed the free space)."""
