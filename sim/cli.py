@@ -6,10 +6,14 @@ Exit status: 0 success, 2 bad input (scenario or options), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from sim import experiment
+from sim.experiment.plan import parse_troops
 from sim.metrics import compute_metrics
 from sim.model import Clock, run_replication
 from sim.report_text import print_trace_summary
@@ -54,6 +58,69 @@ class _BadOption(Exception):
     """A command-line option that cannot be honoured (exit status 2)."""
 
 
+_RESUME_FIXED = ("troops", "replications", "precision", "max_replications", "seed", "out")
+
+
+@contextlib.contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on the replications, unless --quiet or stdout is not a terminal."""
+    from rich.console import Console
+
+    console = Console()
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = ("replications", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    # Redrawn on each finished batch rather than by a refresh thread, so that worker processes can be
+    # forked from a single-threaded process (see sim.experiment.executors).
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
+        task = bar.add_task("replications", total=None)
+
+        def update(done: int, planned: int) -> None:
+            bar.update(task, completed=done, total=planned, refresh=True)
+
+        yield update
+
+
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    """`run`, `sweep` and `compare`: Monte Carlo replications into a results folder, then a summary."""
+    command_line = shlex.join(["summit-sim", *sys.argv[1:]])
+    common = {"workers": args.workers, "scheduler": args.scheduler, "command_line": command_line}
+    if args.resume:
+        given = [f"--{k.replace('_', '-')}" for k in _RESUME_FIXED if getattr(args, k) is not None]
+        if given or args.scenarios:
+            what = ", ".join(given + (["a scenario"] if args.scenarios else []))
+            raise _BadOption(f"--resume takes its settings from the folder's manifest; drop {what}")
+        with _progress_bar(args.quiet) as progress:
+            outcome = experiment.resume(args.resume, progress=progress, **common)
+        if outcome.command != args.command:
+            print(f"summit-sim: note: {args.resume} was a `{outcome.command}`", file=sys.stderr)
+    else:
+        wanted = 2 if args.command == "compare" else 1
+        if len(args.scenarios) != wanted:
+            raise _BadOption(f"`{args.command}` takes {wanted} scenario file{'s' * (wanted > 1)}, "
+                             f"got {len(args.scenarios)}")  # fmt: skip
+        if args.command == "sweep" and args.troops is None:
+            raise _BadOption("`sweep` needs --troops START:STOP:STEP or a list like 300,600,900")
+        options = {
+            "replications": args.replications, "precision": args.precision, "seed": args.seed,
+            "out": args.out, "max_replications": args.max_replications or 1000, **common,
+        }  # fmt: skip
+        call = {"run": experiment.run, "sweep": experiment.sweep, "compare": experiment.compare}[args.command]
+        with _progress_bar(args.quiet) as progress:
+            if args.command == "sweep":
+                outcome = call(args.scenarios[0], args.troops, progress=progress, **options)
+            else:
+                outcome = call(*args.scenarios, troops=args.troops, progress=progress, **options)
+    if not args.quiet:
+        from sim.report_experiment import print_outcome
+
+        print_outcome(outcome)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar (DESIGN §2)."""
     parser = _Parser(prog="summit-sim", description=__doc__.splitlines()[0])
@@ -70,6 +137,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default results/<scenario>/trace-<timestamp>)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_cmd_trace)
+
+    helps = {
+        "run": "Monte Carlo replications at one staffing level, with 95% confidence intervals",
+        "sweep": "the same over several troop levels on common random numbers; the smallest level meeting "
+        "the targets",
+        "compare": "paired comparison of two scenario variants on common random numbers",
+    }
+    for command, text in helps.items():
+        p = sub.add_parser(command, help=text.replace("%", "%%"), description=text)
+        if command == "compare":
+            p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario A, then scenario B")
+        else:
+            p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario file")
+        how_many = p.add_mutually_exclusive_group()
+        how_many.add_argument(
+            "--replications",
+            "-n",
+            type=_positive_int,
+            help="replications per level (default: the scenario's `replications`)",
+        )
+        how_many.add_argument(
+            "--precision",
+            type=_precision,
+            metavar="H",
+            help="add replications until every target metric's 95%% CI half-width is at "
+            "most H (see docs/statistics.md)",
+        )
+        p.add_argument(
+            "--max-replications",
+            type=_at_least_two,
+            metavar="N",
+            help="cap on replications per level with --precision (default 1000)",
+        )
+        p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
+        if command == "sweep":
+            p.add_argument(
+                "--troops",
+                type=_troop_levels,
+                metavar="START:STOP:STEP|A,B,...",
+                help="troop levels of the swept force, e.g. 0:1200:100 or 300,600,900",
+            )
+        else:
+            p.add_argument("--troops", type=_non_negative_int, help="headcount of the swept force")
+        p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
+        p.add_argument(
+            "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (needs summit-sim[dask])"
+        )
+        p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
+        p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
+        p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+        p.set_defaults(func=_cmd_experiment)  # fmt: skip
     return parser
 
 
@@ -83,6 +201,39 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"must be 2 or more (an interval needs two replications), got {value}"
+        )
+    return value
+
+
+def _precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.02, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (a CI half-width like 0.02), got {text}")
+    return value
+
+
+def _troop_levels(text: str) -> list[int]:
+    try:
+        return parse_troops(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; print problems (never a traceback) for bad input."""
     args = build_parser().parse_args(argv)
@@ -94,9 +245,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len(e.problems)
         print(f"summit-sim: {n} problem{'s' * (n != 1)} in the scenario", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except _BadOption as e:
+    except (_BadOption, experiment.BadExperiment) as e:
         print(f"summit-sim: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except experiment.Interrupted as e:
+        print(f"summit-sim: interrupted: {e.done:,} of {e.planned:,} replications kept in {e.folder}",
+              file=sys.stderr)  # fmt: skip
+        print(f"summit-sim: continue with: summit-sim {args.command} --resume {e.folder}", file=sys.stderr)
+        return 130
     except FileExistsError as e:
         print(f"summit-sim: error: {e}; choose another --out", file=sys.stderr)
         return EXIT_BAD_INPUT

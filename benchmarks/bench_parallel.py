@@ -1,0 +1,51 @@
+"""Parallel speed-up: the same replications of the reference scenario on 1 worker and on 2.
+
+Both runs go through the experiment layer (`sim.experiment.run`), writing real results folders, so the
+times include worker start-up, batching and file writing. The two `replications.csv` must be identical.
+Target: speed-up >= 1.8 on 2 cores.
+
+Usage: python benchmarks/bench_parallel.py [SCENARIO] [--replications N] [--workers K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from sim.experiment import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(scenario: str, replications: int, workers: int, out: Path) -> float:
+    t0 = time.perf_counter()
+    run(scenario, replications=replications, workers=workers, out=out)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "apec2024_peru.yaml"))
+    ap.add_argument("--replications", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        timed(args.scenario, 4, 1, base / "warm")  # imports and caches, outside the timing
+        serial = timed(args.scenario, args.replications, 1, base / "serial")
+        parallel = timed(args.scenario, args.replications, args.workers, base / "parallel")
+        same = (base / "serial" / "replications.csv").read_bytes() == (
+            base / "parallel" / "replications.csv"
+        ).read_bytes()
+    speedup = serial / parallel
+    print(f"{args.replications} replications of {Path(args.scenario).name}")
+    print(f"  1 worker:  {serial:.2f} s ({serial / args.replications * 1000:.1f} ms per replication)")
+    print(f"  {args.workers} workers: {parallel:.2f} s")
+    print(f"  replications.csv identical: {same}")
+    print(f"speed-up: {speedup:.2f} (target >= 1.8) {'OK' if speedup >= 1.8 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

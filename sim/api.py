@@ -1,0 +1,103 @@
+"""The Python API for notebooks: the same experiments as the commands, answered as pandas tables.
+
+    from sim import load_scenario, run, sweep, compare, load_results
+    res = sweep("scenarios/apec2024_peru.yaml", troops=range(0, 1201, 150), replications=100)
+    res.summary            # troops × metric: mean, ci_low, ci_high, std, n
+    res.smallest_meeting_level
+    res.folder             # the results folder on disk
+
+Each call writes a results folder (DESIGN §6) exactly as the command does and returns `Results`, read
+back from that folder; `load_results(folder)` reads any earlier one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.experiment import runner
+from sim.results import INCOMPLETE, read_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Results", "compare", "load_results", "resume", "run", "sweep"]
+
+
+@dataclass(frozen=True)
+class Results:
+    """A results folder as tables. `gaps` is read on first use (it can be large)."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    targets: pd.DataFrame
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.read_csv(self.folder / "gaps.csv")
+
+    @property
+    def smallest_meeting_level(self) -> Any:
+        """The smallest troop level (or the variant) meeting every target with 95% confidence; None if
+        none does."""
+        return self.manifest["answer"]["smallest_meeting_level"]
+
+    def means(self) -> pd.DataFrame:
+        """Mean of every metric, one row per troop level (or variant), one column per metric."""
+        key = self.manifest["key"]
+        return self.summary.pivot(index=key, columns="metric", values="mean")[self.manifest["metrics"]]
+
+
+def load_results(folder: str | os.PathLike[str]) -> Results:
+    """Read a finished results folder."""
+    import pandas as pd
+
+    folder = Path(folder)
+    if folder.name.endswith(INCOMPLETE):
+        raise ValueError(f"{folder} is an interrupted run: finish it first with sim.resume({str(folder)!r})")
+    manifest = read_json(folder / "manifest.json")
+    if manifest.get("status") != "complete":
+        raise ValueError(f"{folder} is not a complete results folder")
+    key = manifest["key"]
+    dtype = {key: str} if key == "variant" else None
+    tables = {
+        name: pd.read_csv(folder / f"{name}.csv", dtype=dtype)
+        for name in ("replications", "summary", "targets")
+    }
+    keys = {f"{key}_from": str, f"{key}_to": str} if key == "variant" else None
+    differences = pd.read_csv(folder / "differences.csv", dtype=keys)
+    return Results(
+        folder, manifest, tables["replications"], tables["summary"], differences, tables["targets"]
+    )
+
+
+def run(scenario: Any, **options: Any) -> Results:
+    """Replications at one staffing level; options as `sim.experiment.run` (replications, precision,
+    max_replications, seed, troops, workers, scheduler, out, progress)."""
+    return load_results(runner.run(scenario, command_line="sim.run", **options).folder)
+
+
+def sweep(scenario: Any, troops: Sequence[int] | str, **options: Any) -> Results:
+    """The same replications at each troop level (a list, a range or "START:STOP:STEP")."""
+    from sim.experiment.plan import parse_troops
+
+    levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+    return load_results(runner.sweep(scenario, levels, command_line="sim.sweep", **options).folder)
+
+
+def compare(scenario_a: Any, scenario_b: Any, **options: Any) -> Results:
+    """Paired comparison of two variants on common random numbers: `differences` holds B − A."""
+    return load_results(runner.compare(scenario_a, scenario_b, command_line="sim.compare", **options).folder)
+
+
+def resume(folder: str | os.PathLike[str], **options: Any) -> Results:
+    """Finish an interrupted experiment (`<out>.incomplete`)."""
+    return load_results(runner.resume(folder, command_line="sim.resume", **options).folder)

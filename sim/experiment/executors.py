@@ -1,0 +1,233 @@
+"""Where batches of replications run: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor runs the same pure function, `run_batch(state, batch)`, and hands back its results as
+they complete, in whatever order. The `WorkerState` (the scenarios of every variant and the seed) is sent
+once per worker: as the process pool's initializer argument, or scattered to every Dask worker. A
+replication's random numbers depend on (seed, replication, stream name) only, so the results are the same
+whichever executor runs them and however many workers it has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+from sim.experiment.plan import Batch
+from sim.metrics import compute_metrics
+from sim.model import Clock, run_replication
+from sim.results import format_float, gap_order, gap_row
+from sim.scenario import Scenario
+
+__all__ = [
+    "BatchResult",
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "SerialExecutor",
+    "Variant",
+    "WorkerState",
+    "make_executor",
+    "run_batch",
+]
+
+
+class Variant(NamedTuple):
+    """One arm of an experiment: a label for the tables, a scenario, and the swept force's headcount."""
+
+    label: str
+    scenario: Scenario
+    troops: int | None
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """What every worker needs, sent once: the variants and the root seed."""
+
+    variants: tuple[Variant, ...]
+    seed: int
+
+
+class BatchResult(NamedTuple):
+    """A finished batch as CSV text (no header): one metrics row per replication, and its gaps."""
+
+    batch: Batch
+    rows_csv: str
+    gaps_csv: str
+
+
+def run_batch(state: WorkerState, batch: Batch) -> BatchResult:
+    """Run a batch of replications and format its rows; pure apart from the CPU it uses."""
+    variant = state.variants[batch.variant]
+    clock = Clock.of(variant.scenario)
+    rows, gaps = io.StringIO(), io.StringIO()
+    row_writer, gap_writer = csv.writer(rows), csv.writer(gaps)
+    for rep in range(batch.start, batch.stop):
+        record = run_replication(variant.scenario, rep, seed=state.seed, troops=variant.troops)
+        values = compute_metrics(record).values()
+        row_writer.writerow([variant.label, rep, *map(format_float, values)])
+        for g in sorted(record.gaps, key=gap_order):
+            gap_writer.writerow([variant.label, rep, *gap_row(g, clock)])
+    return BatchResult(batch, rows.getvalue(), gaps.getvalue())
+
+
+class Executor(Protocol):
+    """Runs batches and yields their results as they complete."""
+
+    workers: int
+
+    def results(self, batches: list[Batch]) -> Iterator[BatchResult]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Runs batches one after another in this process (`--workers 1`)."""
+
+    def __init__(self, state: WorkerState) -> None:
+        self.state = state
+        self.workers = 1
+
+    def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
+        for batch in batches:
+            yield run_batch(self.state, batch)
+
+    def close(self) -> None:
+        pass
+
+
+_STATE: WorkerState | None = None
+
+
+def _init_worker(state: WorkerState, owner: int) -> None:
+    """Keep the state for this worker's batches; Ctrl-C is the owner's to handle, not the workers'."""
+    global _STATE
+    _STATE = state
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(owner,), daemon=True).start()
+
+
+def _exit_when_orphaned(owner: int) -> None:
+    """End this worker once the process that owns the pool is gone without shutting it down (kill -9).
+
+    Otherwise the worker would wait for work forever (the pool's queues stay open in the other workers),
+    and so would the fork server that holds it.
+    """
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - the pid was reused by another user's process
+            os._exit(1)
+
+
+def _run_batch_here(batch: Batch) -> BatchResult:
+    assert _STATE is not None, "worker not initialised"
+    return run_batch(_STATE, batch)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """How to start workers: `fork` where it is safe and quiet (Python < 3.12, this process has one
+    thread), since the workers then start in milliseconds with everything imported; else `forkserver`
+    (workers forked from a clean server that has imported the model once); else `spawn`."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.version_info < (3, 12) and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.experiment.executors"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class LocalExecutor:
+    """A pool of `workers` local processes, each given the state once by its initializer."""
+
+    def __init__(self, state: WorkerState, workers: int) -> None:
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(state, os.getpid()),
+        )
+
+    def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
+        # Keep a few batches per worker in flight rather than all of them, so that an interrupt has
+        # little to cancel and results never pile up in memory.
+        queue = iter(batches)
+        pending: set[Future[BatchResult]] = set()
+        try:
+            for batch in queue:
+                pending.add(self._pool.submit(_run_batch_here, batch))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: f.result().batch):
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(self._pool.submit(_run_batch_here, nxt))
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Batches on a Dask distributed cluster (`--scheduler ADDRESS`); needs `summit-sim[dask]`.
+
+    `scheduler` is the scheduler's address, or a `distributed.Client` already connected (kept open).
+    """
+
+    def __init__(self, state: WorkerState, scheduler: Any) -> None:
+        try:
+            import distributed
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise RuntimeError("--scheduler needs Dask distributed: pip install 'summit-sim[dask]'") from None
+        self._distributed = distributed
+        if isinstance(scheduler, distributed.Client):
+            self._client, self._own = scheduler, False
+        else:
+            self._client, self._own = distributed.Client(scheduler, set_as_default=False), True
+        self.workers = max(1, sum(self._client.nthreads().values()))
+        self._state = self._client.scatter(state, broadcast=True, hash=False)
+
+    def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
+        futures = [self._client.submit(run_batch, self._state, batch, pure=False) for batch in batches]
+        try:
+            for future in self._distributed.as_completed(futures, loop=self._client.loop):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._client.cancel(self._state)
+        if self._own:
+            self._client.close()
+
+
+def make_executor(state: WorkerState, workers: int, scheduler: Any = None) -> Executor:
+    """A Dask executor when a scheduler is given, else a process pool, or serial for one worker."""
+    if scheduler is not None:
+        return DaskExecutor(state, scheduler)
+    if workers <= 1:
+        return SerialExecutor(state)
+    return LocalExecutor(state, workers)
