@@ -68,6 +68,8 @@ class Aircraft:
         self.fuel_t = 0.0
         self.airborne = False
         self.since_maint = 0.0
+        self.launched_h: float | None = None  # in the air since (None on the ground)
+        self.down_from: float | None = None  # under repair or maintenance since
         self.ledger = AircraftLedger(type_name, base, city)
 
     def burn_to(self, now: float) -> None:
@@ -166,6 +168,7 @@ class AirOps:
         self.aircraft: list[Aircraft] = []
         self.by_type: dict[str, AircraftType] = {}
         self.stations: dict[str, StationTotals] = {}
+        self.on_station: dict[str, tuple[str, int, float]] = {}  # aircraft -> (station, slot, since)
 
     # -- geometry -------------------------------------------------------------------------------
     def transit_h(self, ac: Aircraft, over: str) -> float:
@@ -231,7 +234,7 @@ class AirOps:
         fail_at = launch + (
             self.rng_for(f"air.failure.{ac.name}").exponential(1 / rate) if rate else math.inf
         )
-        ac.airborne, ac.fuel_t = True, launch
+        ac.airborne, ac.fuel_t, ac.launched_h = True, launch, launch
         ac.ledger.sorties += 1
         if rec.trace:
             rec.log(launch, "sortie", ac.city, ac.base, ac.name, f"launched for {station} (slot {k + 1})")
@@ -242,6 +245,7 @@ class AirOps:
             return
         yield env.timeout(transit)
         arrive = env.now
+        self.on_station[ac.name] = (station, k, arrive)
         if rec.trace:
             rec.log(arrive, "on_station", self.site_city(over), over, ac.name, f"on station for {station}")
         signalled = False
@@ -297,6 +301,7 @@ class AirOps:
                 break
         if tanker is not None:
             tanker.withdraw()
+        del self.on_station[ac.name]
         self.stations[station].on_station[k].append((arrive, env.now))
         if not signalled:
             relief.succeed(env.now if env.now < end else end)
@@ -325,7 +330,7 @@ class AirOps:
     ) -> Generator[simpy.Event, None, None]:
         env = self.env
         ac.burn_to(env.now)
-        ac.airborne = False
+        ac.airborne, ac.launched_h = False, None
         flown = env.now - launch
         ac.ledger.flight_h += flown
         ac.since_maint += flown
@@ -338,7 +343,9 @@ class AirOps:
         rng = self.rng_for(f"air.ground.{ac.name}")
         if repair:
             hours = t.repair_h.sample(rng)
+            ac.down_from = env.now
             yield env.timeout(hours)
+            ac.down_from = None
             ac.ledger.down_h += hours
             if rec.trace:
                 rec.log(env.now, "repair", ac.city, ac.base, ac.name, f"repaired after {hours:.2f} h")
@@ -358,7 +365,9 @@ class AirOps:
             if rec.trace:
                 rec.log(env.now, "maintenance", ac.city, ac.base, ac.name,
                         f"after {ac.since_maint:.1f} flight hours, {hours:.1f} h")  # fmt: skip
+            ac.down_from = env.now
             yield env.timeout(hours)
+            ac.down_from = None
             ac.ledger.down_h += hours
             ac.ledger.maintenances += 1
             ac.since_maint = 0.0
@@ -398,7 +407,7 @@ class AirOps:
                 self.fleet.put_back(tk)
                 return
         launch = env.now
-        tk.airborne, tk.fuel_t = True, launch
+        tk.airborne, tk.fuel_t, tk.launched_h = True, launch, launch
         tk.ledger.sorties += 1
         if rec.trace:
             rec.log(launch, "tanker", tk.city, tk.base, tk.name, f"launched to refuel {req.receiver.name}")
@@ -426,7 +435,17 @@ class AirOps:
 
     # -- end of run -----------------------------------------------------------------------------
     def finish(self, horizon_h: float) -> None:
-        """Count on-station time within the windows, and record each slot's coverage gaps."""
+        """Close the books at the end of the run: count on-station time within the windows (an aircraft
+        still on station counts up to the end), record each slot's coverage gaps, and add the flight
+        and down time of sorties, repairs and maintenance still under way."""
+        for station, k, since in self.on_station.values():
+            self.stations[station].on_station[k].append((since, horizon_h))
+        self.on_station.clear()
+        for ac in self.aircraft:
+            if ac.launched_h is not None:
+                ac.ledger.flight_h += horizon_h - ac.launched_h
+            if ac.down_from is not None:
+                ac.ledger.down_h += horizon_h - ac.down_from
         for name, st in self.stations.items():
             on_total = 0.0
             for windows, spans in zip(st.windows, st.on_station, strict=True):

@@ -163,6 +163,7 @@ class CityBoard:
             task.event.succeed(task)
             return task
         bisect.insort(self.waiting, task, key=lambda t: t.order)
+        self.rec.queue_change(self.env.now, kind, +1)
         self._touch()
         return task
 
@@ -171,6 +172,7 @@ class CityBoard:
         if task in self.waiting:
             self.waiting.remove(task)
             now = self.env.now
+            self.rec.queue_change(now, task.kind, -1)
             if now > task.requested_h:
                 self.rec.gap(
                     Gap(task.kind, task.name, self.city, task.site, task.requested_h, now, task.size, False)
@@ -253,6 +255,7 @@ class CityBoard:
             if self._start(waiting[i], avail, busy, now):
                 started.append(i)
         for i in reversed(started):
+            self.rec.queue_change(now, waiting[i].kind, -1)
             del waiting[i]
         self.busy = busy
         self.idle = avail

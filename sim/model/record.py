@@ -127,6 +127,7 @@ class ReplicationRecord:
     stations: dict[str, StationTotals] = field(default_factory=dict)
     aircraft: dict[str, AircraftLedger] = field(default_factory=dict)
     fuel: dict[str, FuelLedger] = field(default_factory=dict)
+    waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,6 +142,7 @@ class Recorder:
     responses: list[ResponseRecord] = field(default_factory=list)
     posts: dict[str, PostTotals] = field(default_factory=dict)
     duty: dict[tuple[str, str, str], DutyTotals] = field(default_factory=dict)
+    waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     n_logged: int = 0
 
     def log(self, time_h: float, kind: str, city: str, site: str, entity: str, detail: str) -> None:
@@ -148,6 +150,21 @@ class Recorder:
         self.n_logged += 1
         if self.trace:
             self.events.append(Event(time_h, kind, city, site, entity, detail))
+
+    def queue_change(self, time_h: float, kind: str, delta: int) -> None:
+        """Tasks of `kind` waiting for a team went up or down by `delta` at `time_h`.
+
+        `waiting[kind]` is the queue length as a step function, [(time_h, tasks waiting from then on)],
+        starting at (0, 0): its time average over a window is the L in Little's law L = lambda W.
+        """
+        steps = self.waiting.get(kind)
+        if steps is None:
+            steps = self.waiting[kind] = [(0.0, 0)]
+        n = steps[-1][1] + delta
+        if steps[-1][0] == time_h:
+            steps[-1] = (time_h, n)
+        else:
+            steps.append((time_h, n))
 
     def gap(self, gap: Gap) -> None:
         """Record a shortfall interval; empty intervals are dropped."""

@@ -108,6 +108,7 @@ def run_replication(
         stations=air.stations,
         aircraft={a.name: a.ledger for a in air.aircraft},
         fuel={name: st.ledger for name, st in fuel.items()},
+        waiting=rec.waiting,
     )
 
 
