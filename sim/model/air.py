@@ -69,6 +69,7 @@ class Aircraft:
         self.airborne = False
         self.since_maint = 0.0
         self.launched_h: float | None = None  # in the air since (None on the ground)
+        self.next_failure_fh: float | None = None  # cumulative flight hours of the next failure
         self.down_from: float | None = None  # under repair or maintenance since
         self.ledger = AircraftLedger(type_name, base, city)
 
@@ -230,10 +231,7 @@ class AirOps:
             relief.succeed(end)
             return
         launch = env.now
-        rate = t.failure_per_flight_h
-        fail_at = launch + (
-            self.rng_for(f"air.failure.{ac.name}").exponential(1 / rate) if rate else math.inf
-        )
+        fail_at = launch + self._flight_hours_to_failure(ac)
         ac.airborne, ac.fuel_t, ac.launched_h = True, launch, launch
         ac.ledger.sorties += 1
         if rec.trace:
@@ -314,6 +312,20 @@ class AirOps:
         yield env.timeout(transit)
         yield from self._land(ac, crew, board, launch)
 
+    def _flight_hours_to_failure(self, ac: Aircraft) -> float:
+        """Flight hours left before this aircraft's next failure.
+
+        Failures are drawn on each aircraft's own flight-hour clock (exponential gaps, so the same
+        law as a fresh draw per sortie), which keeps them at the same flight hours at every troop
+        level: common random numbers survive a change in how sorties are scheduled.
+        """
+        rate = ac.t.failure_per_flight_h
+        if not rate:
+            return math.inf
+        if ac.next_failure_fh is None:
+            ac.next_failure_fh = self.rng_for(f"air.failure.{ac.name}").exponential(1 / rate)
+        return ac.next_failure_fh - ac.ledger.flight_h
+
     # -- after the flight -----------------------------------------------------------------------
     def _fail_and_return(
         self, ac: Aircraft, crew, board: CityBoard, launch: float, home_h: float
@@ -335,14 +347,32 @@ class AirOps:
         ac.ledger.flight_h += flown
         ac.since_maint += flown
         board.release(crew)
+        rate = ac.t.failure_per_flight_h
+        if rate:
+            rng = self.rng_for(f"air.failure.{ac.name}")
+            if ac.next_failure_fh is None:
+                ac.next_failure_fh = rng.exponential(1 / rate)
+            while ac.next_failure_fh <= ac.ledger.flight_h:
+                if not repair:  # failed on the way home (or on a tanker sortie): repaired on landing
+                    ac.ledger.failures += 1
+                    repair = True
+                    if self.rec.trace:
+                        self.rec.log(
+                            env.now,
+                            "failure",
+                            ac.city,
+                            ac.base,
+                            ac.name,
+                            "failed in flight; found on landing",
+                        )
+                ac.next_failure_fh += rng.exponential(1 / rate)
         yield from self.turnaround(ac, repair)
 
     def turnaround(self, ac: Aircraft, repair: bool = False) -> Generator[simpy.Event, None, None]:
         """Repair if failed, refuel from the base's fuel point, service, maintain when due; then ready."""
         env, rec, t = self.env, self.rec, ac.t
-        rng = self.rng_for(f"air.ground.{ac.name}")
         if repair:
-            hours = t.repair_h.sample(rng)
+            hours = t.repair_h.sample(self.rng_for(f"air.repair.{ac.name}"))
             ac.down_from = env.now
             yield env.timeout(hours)
             ac.down_from = None
@@ -358,10 +388,10 @@ class AirOps:
             if rec.trace:
                 stock = f"; stock {point.level} gal" if point is not None else ""
                 rec.log(env.now, "refuel", ac.city, ac.base, ac.name, f"{gallons} gal{stock}")
-        yield env.timeout(t.turnaround_min.sample(rng) / 60)
+        yield env.timeout(t.turnaround_min.sample(self.rng_for(f"air.turnaround.{ac.name}")) / 60)
         due = t.maintenance_every_flight_h
         if due is not None and ac.since_maint >= due:
-            hours = t.maintenance_h.sample(rng)
+            hours = t.maintenance_h.sample(self.rng_for(f"air.maintenance.{ac.name}"))
             if rec.trace:
                 rec.log(env.now, "maintenance", ac.city, ac.base, ac.name,
                         f"after {ac.since_maint:.1f} flight hours, {hours:.1f} h")  # fmt: skip
@@ -413,7 +443,7 @@ class AirOps:
             rec.log(launch, "tanker", tk.city, tk.base, tk.name, f"launched to refuel {req.receiver.name}")
         yield env.timeout(transit)
         req.in_contact = not req.receiver_gone
-        yield env.timeout(tk.t.transfer_min.sample(self.rng_for(f"air.ground.{tk.name}")) / 60)
+        yield env.timeout(tk.t.transfer_min.sample(self.rng_for(f"air.transfer.{tk.name}")) / 60)
         gallons = 0.0
         if not req.receiver_gone:
             r = req.receiver
