@@ -7,7 +7,7 @@ from collections.abc import Generator
 
 import numpy as np
 import simpy
-from scipy import stats
+from scipy import special
 
 from sim.model.board import CityBoard
 from sim.model.record import Recorder
@@ -34,6 +34,22 @@ def pools_of(force: Force) -> dict[tuple[str, str], int]:
         for role, n in apportion(n_city, dict(force.roles)).items():
             out[(city, role)] = n
     return out
+
+
+def binomial_ppf(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """Smallest k with P(Binomial(n, p) <= k) >= u, elementwise: inverse-CDF draws.
+
+    Counts up k = 0, 1, ... while the CDF (scipy.special.bdtr) is below u: absences are few, so
+    this takes a handful of vectorised steps.
+    """
+    n = np.asarray(n, dtype=int)
+    k = np.zeros_like(n)
+    todo = special.bdtr(k, n, p) < u
+    while todo.any():
+        k = np.where(todo, k + 1, k)
+        todo &= k < n
+        todo &= special.bdtr(k, n, p) < u
+    return k
 
 
 def crew_sizes(people: int, crews: int) -> list[int]:
@@ -78,7 +94,7 @@ def shift_rotation(
     n = np.array([sizes[c] for c in crew_of])
     absent = np.zeros(len(starts), dtype=int)
     if force.absence_prob:
-        absent = np.clip(stats.binom.ppf(u, n, force.absence_prob), 0, n).astype(int)
+        absent = binomial_ppf(u, n, force.absence_prob)
     city = board.city
     for i, s in enumerate(starts):
         arrive = max(0.0, s - handover) if i else max(0.0, s)
