@@ -9,7 +9,6 @@ from scipy import special, stats
 
 from sim.model.workforce import apportion, binomial_ppf, crew_sizes
 
-
 U = st.integers(0, 2**53 - 1).map(lambda k: k / 2**53)  # what Generator.random() can return
 
 
