@@ -5,6 +5,7 @@
     res.summary            # troops × metric: mean, ci_low, ci_high, std, n
     res.smallest_meeting_level
     res.folder             # the results folder on disk
+    res.figures()          # its figures, by name; res.report is its report.html
 
 Each call writes a results folder (DESIGN §6) exactly as the command does and returns `Results`, read
 back from that folder; `load_results(folder)` reads any earlier one.
@@ -23,6 +24,7 @@ from sim.results import INCOMPLETE, read_json
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["Results", "compare", "load_results", "resume", "run", "sweep"]
 
@@ -43,6 +45,30 @@ class Results:
         import pandas as pd
 
         return pd.read_csv(self.folder / "gaps.csv")
+
+    @property
+    def distributions(self) -> pd.DataFrame:
+        """Escort waits and response times pooled over replications, as half-minute histograms per
+        level (`distributions.csv`; empty for a folder written before it existed)."""
+        import pandas as pd
+
+        path = self.folder / "distributions.csv"
+        if not path.is_file():
+            return pd.DataFrame(columns=[self.manifest["key"], "quantity", "upper_min", "count"])
+        return pd.read_csv(
+            path, dtype={self.manifest["key"]: str} if self.manifest["key"] == "variant" else None
+        )
+
+    @property
+    def report(self) -> Path:
+        """The folder's `report.html`: open it in a browser."""
+        return self.folder / "report.html"
+
+    def figures(self) -> dict[str, Figure]:
+        """Every figure of the folder (as `summit-sim plot` draws them), by name, without saving them."""
+        from sim.plots import read_results, results_figures
+
+        return results_figures(read_results(self.folder, self.manifest))
 
     @property
     def smallest_meeting_level(self) -> Any:

@@ -15,9 +15,9 @@ from pathlib import Path
 from sim import experiment
 from sim.experiment.plan import parse_troops
 from sim.metrics import compute_metrics
-from sim.model import Clock, run_replication
+from sim.model import run_replication
 from sim.report_text import print_trace_summary
-from sim.results import atomic_folder, default_out, write_events_csv, write_gaps_csv, write_table
+from sim.results import atomic_folder, default_out, write_trace_folder
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
 
@@ -42,15 +42,37 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     if args.troops is not None and scenario.swept_force is None:
         raise _BadOption("--troops needs a force marked `swept: true` in the scenario")
     record = run_replication(scenario, seed=args.seed, troops=args.troops, trace=True)
-    clock = Clock.of(scenario)
     out = Path(args.out) if args.out else default_out("results", scenario.name, "trace")
     metrics = compute_metrics(record)
+    from sim.plots.files import save_trace_figures  # matplotlib: imported only by the commands that draw
+
     with atomic_folder(out) as tmp:
-        write_events_csv(tmp / "events.csv", record.events, clock)
-        write_gaps_csv(tmp / "gaps.csv", record.gaps, clock)
-        write_table(tmp / "metrics.csv", ["metric", "value"], [[k, v] for k, v in metrics.items()])
+        write_trace_folder(tmp, scenario, record, metrics, shlex.join(["summit-sim", *sys.argv[1:]]))
+        save_trace_figures(tmp)
     if not args.quiet:
         print_trace_summary(scenario, record, metrics, out)
+    return EXIT_OK
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    """Redraw the figures (and, for a results folder, report.html) from the folder's files."""
+    from sim.plots.files import NotAResultsFolder, folder_kind, save_trace_figures
+
+    folder = Path(args.folder)
+    try:
+        kind = folder_kind(folder)
+    except NotAResultsFolder as e:
+        raise _BadOption(str(e)) from None
+    if kind == "trace":
+        written = list(save_trace_figures(folder).values())
+    else:
+        from sim.report_html import render_folder
+
+        report = render_folder(folder)
+        written = [*sorted((folder / "figures").glob("*.png")), report]
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
     return EXIT_OK
 
 
@@ -137,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default results/<scenario>/trace-<timestamp>)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_cmd_trace)
+
+    p = sub.add_parser("plot", help="redraw the figures (and report.html) of a results or trace folder")
+    p.add_argument("folder", metavar="RESULTS_DIR")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=_cmd_plot)
 
     helps = {
         "run": "Monte Carlo replications at one staffing level, with 95% confidence intervals",

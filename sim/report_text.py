@@ -57,4 +57,4 @@ def print_trace_summary(
     runs = sorted(critical_runs(record).items(), key=lambda kv: -kv[1])[:5]
     if runs:
         console.print("longest critical shortfalls: " + ", ".join(f"{n} {h:.1f} h" for n, h in runs))
-    console.print(f"wrote {out}/events.csv, gaps.csv, metrics.csv")
+    console.print(f"wrote {out}/events.csv, gaps.csv, metrics.csv, air.csv, fuel.csv and figures/")

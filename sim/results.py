@@ -20,10 +20,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.model.record import Event, Gap
+from sim.model.air import StationTotals
+from sim.model.fuel import FuelLedger
+from sim.model.record import Event, Gap, ReplicationRecord
 from sim.model.timeline import Clock
+from sim.scenario.schema import Scenario
 
 __all__ = [
+    "AIR_COLUMNS",
+    "FUEL_COLUMNS",
     "GAP_COLUMNS",
     "INCOMPLETE",
     "PartStore",
@@ -37,14 +42,19 @@ __all__ = [
     "read_json",
     "start_incomplete",
     "unused_out",
+    "write_air_csv",
     "write_events_csv",
+    "write_fuel_csv",
     "write_gaps_csv",
     "write_json",
     "write_table",
+    "write_trace_folder",
 ]
 
 EVENT_COLUMNS = ["time_h", "datetime", "kind", "city", "site", "entity", "detail"]
 GAP_COLUMNS = ["demand", "name", "city", "site", "start", "end", "hours", "short", "critical"]
+AIR_COLUMNS = ["requirement", "type", "city", "site", "slot", "kind", "start", "end", "start_h", "end_h"]
+FUEL_COLUMNS = ["fuel_point", "city", "site", "capacity_gal", "time_h", "datetime", "level_gal"]
 INCOMPLETE = ".incomplete"
 
 
@@ -117,6 +127,56 @@ def write_gaps_csv(path: Path, gaps: list[Gap], clock: Clock) -> None:
             w.writerow(gap_row(g, clock))
 
 
+def _local(clock: Clock, h: float) -> str:
+    return f"{clock.local(h):%Y-%m-%d %H:%M:%S}"
+
+
+def write_air_csv(path: Path, stations: dict[str, StationTotals], clock: Clock) -> None:
+    """A trace's air coverage: each requirement's slots, as the windows an aircraft was required
+    (`kind` required) and the intervals one was on station (`kind` on_station), local and model hours."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(AIR_COLUMNS)
+        for name, st in stations.items():
+            for kind, slots in (("required", st.windows), ("on_station", st.on_station)):
+                for slot, spans in enumerate(slots):
+                    for a, b in spans:
+                        w.writerow([name, st.type, st.city, st.site, slot, kind, _local(clock, a),
+                                    _local(clock, b), f"{a:.6f}", f"{b:.6f}"])  # fmt: skip
+
+
+def write_fuel_csv(path: Path, fuel: dict[str, FuelLedger], clock: Clock) -> None:
+    """A trace's fuel stock over time: one row per change at each fuel point (gallons from then on)."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(FUEL_COLUMNS)
+        for name, ledger in fuel.items():
+            for h, gal in ledger.levels:
+                w.writerow([name, ledger.city, ledger.site, ledger.capacity_gal, f"{h:.6f}", _local(clock, h),
+                            gal])  # fmt: skip
+
+
+def write_trace_folder(
+    folder: Path, scenario: Scenario, record: ReplicationRecord, metrics: dict[str, float],
+    command_line: str | None = None,
+) -> None:  # fmt: skip
+    """A trace's files: `events.csv`, `gaps.csv`, `metrics.csv`, `air.csv`, `fuel.csv`, and `trace.json`
+    (what was traced, for the timeline figures' titles and time axes)."""
+    from sim import __version__
+
+    clock = Clock.of(scenario)
+    write_events_csv(folder / "events.csv", record.events, clock)
+    write_gaps_csv(folder / "gaps.csv", record.gaps, clock)
+    write_table(folder / "metrics.csv", ["metric", "value"], [[k, v] for k, v in metrics.items()])
+    write_air_csv(folder / "air.csv", record.stations, clock)
+    write_fuel_csv(folder / "fuel.csv", record.fuel, clock)
+    info = {"scenario": scenario.name, "replication": record.replication, "seed": record.seed,
+            "troops": record.troops, "timezone": scenario.timezone, "start": scenario.start.isoformat(),
+            "end": scenario.end.isoformat(), "version": __version__,
+            "command_line": command_line}  # fmt: skip
+    write_json(folder / "trace.json", info)
+
+
 def format_float(x: float) -> str:
     """A number for a CSV cell: shortest exact repr (identical in every process); NaN as empty."""
     return "" if math.isnan(x) else repr(float(x))
@@ -178,9 +238,10 @@ def finish_incomplete(work: Path) -> Path:
 
 
 class PartStore:
-    """The finished batches of an incomplete experiment: `parts/<variant>-<start>-<stop>.rows.csv` and
-    `.gaps.csv`, headerless CSV. A batch is done when its rows file exists (written last, by rename);
-    leftovers of a batch cut short (temporary files, gaps without rows) are removed on opening.
+    """The finished batches of an incomplete experiment: `parts/<variant>-<start>-<stop>.rows.csv`,
+    `.gaps.csv` and `.dist.csv`, headerless CSV. A batch is done when its rows file exists (written
+    last, by rename); leftovers of a batch cut short (temporary files, gaps without rows) are removed
+    on opening.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -188,16 +249,19 @@ class PartStore:
         self.dir.mkdir(exist_ok=True)
         rows = {p.name[: -len(".rows.csv")] for p in self.dir.glob("*.rows.csv")}
         for p in self.dir.iterdir():
-            if p.name.endswith(".tmp") or (p.name.endswith(".gaps.csv") and p.name[:-9] not in rows):
+            if p.name.endswith(".tmp") or p.name.split(".")[0] not in rows:
                 p.unlink()
 
     @staticmethod
     def _stem(variant: int, start: int, stop: int) -> str:
         return f"{variant:04d}-{start:07d}-{stop:07d}"
 
-    def write(self, variant: int, start: int, stop: int, rows_csv: str, gaps_csv: str) -> None:
+    def write(
+        self, variant: int, start: int, stop: int, rows_csv: str, gaps_csv: str, dist_csv: str = ""
+    ) -> None:
         stem = self._stem(variant, start, stop)
-        for kind, text in (("gaps", gaps_csv), ("rows", rows_csv)):  # rows last: it marks the batch done
+        # rows last: it marks the batch done
+        for kind, text in (("gaps", gaps_csv), ("dist", dist_csv), ("rows", rows_csv)):
             tmp = self.dir / f"{stem}.{kind}.csv.tmp"
             with tmp.open("w", newline="") as f:
                 f.write(text)
@@ -211,11 +275,13 @@ class PartStore:
             out.append((variant, start, stop))
         return out
 
-    def rows(self, variant: int | None = None) -> Iterator[list[str]]:
-        """The metrics rows of every finished batch (of one variant), in (variant, replication) order."""
+    def rows(self, variant: int | None = None, kind: str = "rows") -> Iterator[list[str]]:
+        """The rows of `kind` ("rows": metrics, "gaps", "dist") of every finished batch (of one variant),
+        in (variant, replication) order. A batch without a file of that kind has no such rows."""
         for v, start, stop in self.done():
-            if variant is None or v == variant:
-                with (self.dir / f"{self._stem(v, start, stop)}.rows.csv").open(newline="") as f:
+            path = self.dir / f"{self._stem(v, start, stop)}.{kind}.csv"
+            if (variant is None or v == variant) and path.exists():
+                with path.open(newline="") as f:
                     yield from csv.reader(f)
 
     def concatenate(self, kind: str, header: Iterable[str], path: Path) -> None:

@@ -33,6 +33,8 @@ def test_results_folder_has_every_file(swept):
         "gaps.csv",
         "differences.csv",
         "targets.csv",
+        "distributions.csv",
+        "report.html",
     }
     assert expected | {"figures"} == names
     assert (swept.folder / "figures" / "coverage_vs_troops.png").stat().st_size > 10_000

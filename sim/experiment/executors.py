@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from sim.experiment.distributions import Histograms
 from sim.experiment.plan import Batch
 from sim.metrics import compute_metrics
 from sim.model import Clock, run_replication
@@ -59,11 +60,13 @@ class WorkerState:
 
 
 class BatchResult(NamedTuple):
-    """A finished batch as CSV text (no header): one metrics row per replication, and its gaps."""
+    """A finished batch as CSV text (no header): one metrics row per replication, its gaps, and the
+    histograms of its escort waits and response times (sim.experiment.distributions)."""
 
     batch: Batch
     rows_csv: str
     gaps_csv: str
+    dist_csv: str = ""
 
 
 def run_batch(state: WorkerState, batch: Batch) -> BatchResult:
@@ -72,13 +75,15 @@ def run_batch(state: WorkerState, batch: Batch) -> BatchResult:
     clock = Clock.of(variant.scenario)
     rows, gaps = io.StringIO(), io.StringIO()
     row_writer, gap_writer = csv.writer(rows), csv.writer(gaps)
+    histograms = Histograms()
     for rep in range(batch.start, batch.stop):
         record = run_replication(variant.scenario, rep, seed=state.seed, troops=variant.troops)
         values = compute_metrics(record).values()
         row_writer.writerow([variant.label, rep, *map(format_float, values)])
         for g in sorted(record.gaps, key=gap_order):
             gap_writer.writerow([variant.label, rep, *gap_row(g, clock)])
-    return BatchResult(batch, rows.getvalue(), gaps.getvalue())
+        histograms.add(record)
+    return BatchResult(batch, rows.getvalue(), gaps.getvalue(), histograms.to_csv(variant.label))
 
 
 class Executor(Protocol):

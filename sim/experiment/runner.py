@@ -3,9 +3,10 @@
 Each job is (variant, replication) → one metrics row and its gap rows. Jobs go out in batches to an
 executor (sim.experiment.executors); each finished batch is written to the incomplete results folder at
 once, so rows are streamed to disk, never held. At the end the parts are joined in (variant,
-replication) order, so the files are byte-identical whatever the number of workers, and the folder is
-renamed to its final name. Ctrl-C keeps the finished batches and marks the folder incomplete;
-`resume(folder)` runs what is missing and ends exactly as an uninterrupted run would.
+replication) order, so the files are byte-identical whatever the number of workers; the figures and
+`report.html` are drawn from them (sim.report_html), and the folder is renamed to its final name.
+Ctrl-C keeps the finished batches and marks the folder incomplete; `resume(folder)` runs what is
+missing and ends exactly as an uninterrupted run would.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiment.distributions import COLUMNS as DIST_COLUMNS
+from sim.experiment.distributions import Histograms
 from sim.experiment.executors import Variant, WorkerState, make_executor
 from sim.experiment.plan import Plan, batches, next_round
 from sim.experiment.tables import Answer, analyse, interval_of, write_answer
@@ -36,8 +39,10 @@ from sim.results import (
     start_incomplete,
     unused_out,
     write_json,
+    write_table,
 )
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.summary import describe_scenario
 from sim.stats import TARGETS
 
 __all__ = [
@@ -309,6 +314,7 @@ def _start(
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "version": _version(),
+        "environment": _environment(),
         "status": "incomplete",
         "command": command,
         "command_line": command_line,
@@ -319,6 +325,7 @@ def _start(
                 "sha256": s.sha256,
                 "name": s.scenario.name,
                 "resolved": s.scenario.model_dump(mode="json", by_alias=True),
+                "summary": describe_scenario(s.scenario),
             }
             for s in srcs
         ],
@@ -350,6 +357,20 @@ def _version() -> str:
     return __version__
 
 
+def _environment() -> dict[str, str]:
+    """Python, the platform and the versions of the libraries the model's numbers depend on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    env = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in ("simpy", "numpy", "scipy", "pandas", "pydantic"):
+        try:
+            env[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - depends on the installation
+            env[name] = "unknown"
+    return env
+
+
 def _execute(
     work: Path, manifest: dict[str, Any], command: str, key: str, variants: list[Variant], plan: Plan,
     seed: int, workers: int | None, scheduler: Any, progress: Progress | None,
@@ -376,7 +397,7 @@ def _execute(
             jobs = batches(todo, executor.workers) if executor is not None else []
             for result in executor.results(jobs) if executor is not None else ():
                 b = result.batch
-                store.write(b.variant, b.start, b.stop, result.rows_csv, result.gaps_csv)
+                store.write(b.variant, b.start, b.stop, result.rows_csv, result.gaps_csv, result.dist_csv)
                 done[b.variant].update(range(b.start, b.stop))
                 count += b.size
                 if progress:
@@ -455,14 +476,10 @@ def _finish(
 ) -> Outcome:  # fmt: skip
     store.concatenate("rows", [key, "replication", *METRICS], work / "replications.csv")
     store.concatenate("gaps", [key, "replication", *GAP_COLUMNS], work / "gaps.csv")
+    _write_distributions(work / "distributions.csv", key, variants, store)
     targets_of = {v.label: v.scenario.targets for v in variants}
     answer = analyse(work / "replications.csv", targets_of, "none" if command == "run" else "adjacent")
     write_answer(work, key, answer)
-    figures = work / "figures"
-    figures.mkdir(exist_ok=True)
-    if command == "sweep" and len(variants) > 1:
-        _sweep_figure(work, figures, variants[0].scenario.targets)
-    store.remove()
     meeting = answer.smallest_meeting
     manifest["status"] = "complete"
     manifest["replications"] = replications
@@ -477,15 +494,22 @@ def _finish(
         "meets_targets": {label: answer.meets(label) for label in answer.labels},
         "smallest_meeting_level": (int(meeting) if meeting is not None and command == "sweep" else meeting),
     }
+    # Figures and report before the parts go: if drawing fails, the folder stays incomplete and
+    # `resume` finishes it without running a replication again.
+    from sim.report_html import render_folder
+
+    render_folder(work, manifest)
+    store.remove()
     write_json(work / "manifest.json", manifest)
     final = finish_incomplete(work)
     return Outcome(final, command, key, answer, plan, precision_met, manifest)
 
 
-def _sweep_figure(work: Path, figures: Path, targets: Any) -> None:
-    import pandas as pd
-
-    from sim.plots import coverage_vs_troops
-
-    summary = pd.read_csv(work / "summary.csv")
-    coverage_vs_troops(summary, targets).savefig(figures / "coverage_vs_troops.png", dpi=120)
+def _write_distributions(path: Path, key: str, variants: list[Variant], store: PartStore) -> None:
+    """`distributions.csv`: each variant's histograms of escort waits and response times, summed over
+    its batches (sim.experiment.distributions)."""
+    rows: list[list[object]] = []
+    for v, variant in enumerate(variants):
+        h = Histograms.from_rows(row[1:] for row in store.rows(v, kind="dist"))
+        rows.extend(h.rows(variant.label))
+    write_table(path, [key, *DIST_COLUMNS], rows)

@@ -7,7 +7,7 @@ stock at the end = stock at the start + delivered - dispensed.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -21,7 +21,11 @@ __all__ = ["FuelLedger", "FuelStation", "truck_fleet"]
 
 @dataclass
 class FuelLedger:
-    """A fuel point's books, in gallons, and the hours an aircraft waited for fuel there."""
+    """A fuel point's books, in gallons, and the hours an aircraft waited for fuel there.
+
+    `levels` is the stock over time as a step function, [(time_h, gallons in stock from then on)], kept
+    only when tracing (for the fuel-level figure); empty otherwise.
+    """
 
     city: str
     site: str
@@ -32,6 +36,7 @@ class FuelLedger:
     final_gal: int = 0
     outage_h: float = 0.0
     deliveries: int = 0
+    levels: list[tuple[float, int]] = field(default_factory=list)
 
 
 class FuelStation:
@@ -49,10 +54,20 @@ class FuelStation:
         self._waiting = 0
         self._outage_start = 0.0
         self.on_draw: list[Callable[[], None]] = []
+        self._note_level()
 
     @property
     def level(self) -> int:
         return int(self.tank.level)
+
+    def _note_level(self) -> None:
+        """When tracing, add the stock now to `ledger.levels` (one entry per instant: the last wins)."""
+        if self.rec.trace:
+            levels, now = self.ledger.levels, self.env.now
+            if levels and levels[-1][0] == now:
+                levels[-1] = (now, self.level)
+            else:
+                levels.append((now, self.level))
 
     def draw(self, gallons: int, who: str) -> Generator[simpy.Event, None, None]:
         """Take `gallons`: what is in stock at once, the rest as deliveries arrive (an outage).
@@ -73,7 +88,9 @@ class FuelStation:
         while remaining:
             take = min(remaining, self.level)
             if take:
-                yield self.tank.get(take)
+                got = self.tank.get(take)  # in stock: the level falls at once
+                self._note_level()
+                yield got
                 remaining -= take
                 self.ledger.dispensed_gal += take
                 for hook in self.on_draw:  # reorder as stock falls, not only once this draw is whole
@@ -92,7 +109,8 @@ class FuelStation:
         """Put `gallons` in (callers never exceed the free space)."""
         self.ledger.delivered_gal += gallons
         self.ledger.deliveries += 1
-        put = self.tank.put(gallons)
+        put = self.tank.put(gallons)  # never more than the free space: the level rises at once
+        self._note_level()
         put.callbacks.append(self._wake_waiting)
         return put
 

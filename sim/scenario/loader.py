@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import DuplicateKey, LineMap, load_with_lines
 
-__all__ = ["load_scenario", "parse_scenario"]
+__all__ = ["load_scenario", "parse_scenario", "scenario_data", "scenario_from_data", "scenario_yaml"]
 
 _MAX_BYTES = 20 * 1024 * 1024
 
@@ -97,6 +98,54 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         kind = _KINDS.get(type(data), f"a {type(data).__name__}")
         raise ScenarioError([Problem(file, 1, "", f"a scenario is a YAML mapping of fields, not {kind}")])
+    return _validate(data, lines, file)
+
+
+def scenario_from_data(data: dict[str, Any], file: str = "<data>") -> Scenario:
+    """Validate a scenario given as plain data (a dict as a YAML file holds it, or a `Scenario`'s
+    `model_dump(by_alias=True)` changed in code); raise `ScenarioError` listing every problem, located
+    by field path."""
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem(file, None, "", f"a scenario is a mapping of fields, not {type(data).__name__}")]
+        )
+    return _validate(data, {}, file)
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """A scenario as plain data, the way a file would spell it: defaults left out, times of day as
+    "HH:MM", date-times as local ISO text, every distribution with its `kind`. Change it in code and
+    validate it again with `scenario_from_data`."""
+
+    def plain(x: Any, full: Any) -> Any:
+        if isinstance(x, dict):
+            out = {k: plain(v, full.get(k) if isinstance(full, dict) else None) for k, v in x.items()}
+            if isinstance(full, dict) and "kind" in full and "kind" not in out:  # a distribution's tag
+                out = {"kind": full["kind"], **out}
+            return out
+        if isinstance(x, list | tuple):
+            fulls = full if isinstance(full, list | tuple) else [None] * len(x)
+            return [plain(v, f) for v, f in zip(x, fulls, strict=True)]
+        if isinstance(x, dt.datetime):
+            return x.isoformat(timespec="minutes" if x.second == x.microsecond == 0 else "seconds")
+        if isinstance(x, dt.time):
+            return f"{x:%H:%M}"
+        if isinstance(x, dt.date):
+            return x.isoformat()
+        return x
+
+    full = scenario.model_dump(by_alias=True)
+    data: dict[str, Any] = plain(scenario.model_dump(by_alias=True, exclude_defaults=True), full)
+    return data
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML text that `parse_scenario` (or `summit-sim validate`, once saved) reads back
+    to an equal scenario: to save a scenario built or changed in code."""
+    return yaml.safe_dump(scenario_data(scenario), sort_keys=False, allow_unicode=True)
+
+
+def _validate(data: dict[str, Any], lines: LineMap, file: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:

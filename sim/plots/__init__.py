@@ -1,0 +1,56 @@
+"""Figures from results tables. Each figure function takes tables (DataFrames) and returns a matplotlib
+`Figure`, titled with the scenario and the number of replications, with units on its axes and local
+times on its time axes.
+
+Figures are built without pyplot (no global state, no display needed), so they render the same in a
+terminal, a notebook or a worker. Only `sim.plots.files` reads and writes files: `save_figures(folder)`
+draws a results folder's figures into its `figures/`, `save_trace_figures(folder)` a trace's.
+
+| module | figures |
+| --- | --- |
+| `sweep` | coverage and P(critical gap), each target, the marginal value of each step; two variants |
+| `gaps` | heatmap of shortfall person-hours by site (and city) and local hour |
+| `distributions` | escort delay and incident response time, empirical CDF per level |
+| `trace` | air coverage over time, fuel stock over time, posts' shortfalls over time (one replication) |
+"""
+
+from sim.plots.distributions import ecdf, escort_delay_ecdf, response_time_ecdf
+from sim.plots.files import (
+    NotAResultsFolder,
+    folder_kind,
+    read_results,
+    read_trace,
+    results_figures,
+    save_figures,
+    save_trace_figures,
+    trace_figures,
+)
+from sim.plots.gaps import ShortfallGrid, shortfall_by_hour, shortfall_heatmap, top_hours, top_places
+from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value, targets_vs_troops
+from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_timeline
+
+__all__ = [
+    "NotAResultsFolder",
+    "ShortfallGrid",
+    "air_coverage_timeline",
+    "compare_variants",
+    "coverage_vs_troops",
+    "ecdf",
+    "escort_delay_ecdf",
+    "folder_kind",
+    "fuel_levels",
+    "marginal_value",
+    "post_shortfall_timeline",
+    "read_results",
+    "read_trace",
+    "response_time_ecdf",
+    "results_figures",
+    "save_figures",
+    "save_trace_figures",
+    "shortfall_by_hour",
+    "shortfall_heatmap",
+    "targets_vs_troops",
+    "top_hours",
+    "top_places",
+    "trace_figures",
+]

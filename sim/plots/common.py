@@ -1,0 +1,65 @@
+"""What every figure shares: titles that name the scenario and the replications, local time axes, and
+small helpers to read targets whether they come as a `Targets` object or as a manifest's dict."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import matplotlib.dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ["DPI", "local_time_axis", "new_figure", "replications_text", "target_of", "title"]
+
+DPI = 120  # pixels per inch of saved figures: a 10-inch figure is 1200 px wide
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure without pyplot (no global state, no display needed), laid out without overlaps."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def replications_text(replications: int | None, per: str = "level") -> str:
+    """`100 replications per level`, `1 replication`, or nothing when unknown."""
+    if replications is None:
+        return ""
+    noun = "replication" if replications == 1 else "replications"
+    return f"{replications:,} {noun}" + (f" per {per}" if per and replications != 1 else "")
+
+
+def title(fig: Figure, what: str, scenario: str, replications: int | None, per: str = "level",
+          note: str = "") -> None:  # fmt: skip
+    """`scenario: what` in bold, and below it how many replications (and `note`)."""
+    second = "; ".join(x for x in (replications_text(replications, per), note) if x)
+    head = f"{scenario}: {what}" if scenario else what
+    fig.suptitle(head + (f"\n{second}" if second else ""), fontsize=12)
+
+
+def local_time_axis(ax: Axes, timezone: str, start: dt.datetime, end: dt.datetime) -> None:
+    """An x axis of local wall-clock datetimes: a tick per day (or per hour on short spans), labelled
+    with the timezone."""
+    span_h = (end - start).total_seconds() / 3600
+    if span_h <= 36:
+        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 3)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    else:
+        step = max(1, round(span_h / 24 / 12))  # at most about a dozen date labels
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=step))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d %b"))
+        if step == 1 and span_h <= 24 * 4:  # a few days: label the hours between the dates too
+            ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))
+            ax.xaxis.set_minor_formatter(mdates.DateFormatter("%H:%M"))
+            ax.tick_params(axis="x", which="minor", labelsize=7, labelcolor="0.35")
+        elif step == 1 and span_h <= 24 * 8:
+            ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))
+    ax.set_xlim(start, end)
+    ax.set_xlabel(f"local time ({timezone})")
+
+
+def target_of(targets: Any, name: str) -> float | None:
+    """A target's limit from a `Targets` object or a dict (a manifest's resolved scenario); None if unset."""
+    if targets is None:
+        return None
+    value = targets.get(name) if isinstance(targets, dict) else getattr(targets, name, None)
+    return None if value is None else float(value)

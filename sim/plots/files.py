@@ -1,0 +1,301 @@
+"""The figures of a results folder or a trace folder: read its tables (the only I/O of `sim.plots`),
+draw every figure that applies, and save them as PNG under `figures/`.
+
+`gaps.csv` can be large: it is read in chunks and only the levels shown are kept, as hour grids
+(`ShortfallGrid`), so memory stays bounded whatever the replications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.plots.common import DPI
+from sim.plots.distributions import escort_delay_ecdf, response_time_ecdf
+from sim.plots.gaps import ShortfallGrid, shortfall_heatmap
+from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value, targets_vs_troops
+from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_timeline
+
+__all__ = [
+    "NotAResultsFolder",
+    "ResultsTables",
+    "TraceTables",
+    "folder_kind",
+    "read_results",
+    "read_trace",
+    "results_figures",
+    "save_figures",
+    "save_trace_figures",
+    "trace_figures",
+]
+
+GAPS_CHUNK_ROWS = 250_000
+
+
+class NotAResultsFolder(ValueError):
+    """A folder that holds no finished results (nor a trace) to draw from."""
+
+
+def folder_kind(folder: str | os.PathLike[str]) -> str:
+    """ "results" (a finished run, sweep or compare), "trace", or raise `NotAResultsFolder` saying why."""
+    from sim.results import INCOMPLETE, read_json
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotAResultsFolder(f"{folder} is not a folder")
+    if (folder / "trace.json").is_file() and (folder / "gaps.csv").is_file():
+        return "trace"
+    manifest = folder / "manifest.json"
+    if folder.name.endswith(INCOMPLETE) or (folder / "parts").is_dir():
+        raise NotAResultsFolder(f"{folder} is an unfinished run: finish it first with "
+                                f"`summit-sim run|sweep|compare --resume {folder}`")  # fmt: skip
+    if not manifest.is_file() or not (folder / "summary.csv").is_file():
+        what = "manifest.json" if not manifest.is_file() else "summary.csv"
+        raise NotAResultsFolder(f"{folder} is not a results folder (no {what}; expected a folder written "
+                                "by `summit-sim run`, `sweep`, `compare` or `trace`)")  # fmt: skip
+    try:
+        data = read_json(manifest)
+        complete = data.get("status") == "complete" and "key" in data and "variants" in data
+    except ValueError as e:
+        raise NotAResultsFolder(f"{manifest} cannot be read: {e}") from None
+    if not complete:
+        raise NotAResultsFolder(f"{folder} is not a complete results folder (its manifest says "
+                                f"status {data.get('status')!r})")  # fmt: skip
+    return "results"
+
+
+def _when(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(text))
+
+
+@dataclass
+class ResultsTables:
+    """A results folder's tables, and the hour grids of shortfall at the levels worth showing."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+    checks: pd.DataFrame
+    differences: pd.DataFrame
+    distributions: pd.DataFrame
+    focus: list[str]
+    shortfall: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return str(self.manifest["key"])
+
+    @property
+    def command(self) -> str:
+        return str(self.manifest["command"])
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(v["label"]) for v in self.manifest["variants"]]
+
+    @property
+    def scenario_name(self) -> str:
+        return str(self.manifest["scenarios"][0]["name"])
+
+    @property
+    def replications(self) -> int:
+        return int(self.manifest["replications"])
+
+    def resolved(self, label: str | None = None) -> dict[str, Any]:
+        """The resolved scenario (of the variant `label`, default the first)."""
+        index = 0
+        for v in self.manifest["variants"]:
+            if label is not None and str(v["label"]) == label:
+                index = int(v["scenario"])
+        return dict(self.manifest["scenarios"][index]["resolved"])
+
+    @property
+    def smallest(self) -> Any:
+        return self.manifest.get("answer", {}).get("smallest_meeting_level")
+
+
+def focus_levels(manifest: dict[str, Any], summary: pd.DataFrame | None = None) -> list[str]:
+    """The levels whose shortfall is drawn: in a sweep, the smallest level meeting the targets and the
+    level below it (what fails, and what risk is left), or if none meets, the highest level where posts
+    were still short on average (`summary`'s gap_person_hours); every variant of a comparison; the
+    level of a run."""
+    labels = [str(v["label"]) for v in manifest["variants"]]
+    if manifest["command"] != "sweep":
+        return labels
+    smallest = manifest.get("answer", {}).get("smallest_meeting_level")
+    if smallest is not None:
+        i = labels.index(str(smallest))
+        return labels[max(0, i - 1) : i + 1]
+    if summary is not None and not summary.empty:
+        key = manifest["key"]
+        short = summary[(summary["metric"] == "gap_person_hours") & (summary["mean"] > 0)]
+        still = [label for label in labels if label in set(short[key].astype(str))]
+        if still:
+            return still[-1:]
+    return labels[-1:]
+
+
+def _read_csv(path: Path, key: str) -> pd.DataFrame:
+    if not path.is_file():
+        return pd.DataFrame()
+    dtype = {key: str, f"{key}_from": str, f"{key}_to": str}
+    return pd.read_csv(path, dtype=dtype)
+
+
+def read_results(folder: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> ResultsTables:
+    """Read a results folder's tables (`manifest` overrides the folder's manifest.json)."""
+    from sim.results import read_json
+
+    folder = Path(folder)
+    if manifest is None:
+        folder_kind(folder)
+        manifest = read_json(folder / "manifest.json")
+    key = str(manifest["key"])
+    summary = _read_csv(folder / "summary.csv", key)
+    tables = ResultsTables(
+        folder, manifest, summary, _read_csv(folder / "targets.csv", key),
+        _read_csv(folder / "differences.csv", key), _read_csv(folder / "distributions.csv", key),
+        focus_levels(manifest, summary),
+    )  # fmt: skip
+    tables.shortfall = _shortfall(folder / "gaps.csv", tables)
+    return tables
+
+
+def _shortfall(path: Path, t: ResultsTables) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    grids: dict[str, tuple[ShortfallGrid, ShortfallGrid]] = {}
+    for label in t.focus:
+        r = t.resolved(label)
+        start, end = _when(r["start"]), _when(r["end"])
+        grids[label] = (ShortfallGrid(start, end, "site"), ShortfallGrid(start, end, "city"))
+    if path.is_file() and grids:
+        columns = [t.key, "demand", "city", "site", "start", "end", "short"]
+        reader = pd.read_csv(path, usecols=columns, dtype={t.key: str}, chunksize=GAPS_CHUNK_ROWS)
+        for chunk in reader:
+            for label, (by_site, by_city) in grids.items():
+                rows = chunk[chunk[t.key] == label]
+                by_site.add(rows)
+                by_city.add(rows)
+    return {label: (a.table(t.replications), b.table(t.replications)) for label, (a, b) in grids.items()}
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
+
+
+def results_figures(tables: ResultsTables) -> dict[str, Figure]:
+    """Every figure that applies to a results folder, by file stem, in the order a reader wants them."""
+    t = tables
+    common = {"scenario": t.scenario_name, "replications": t.replications}
+    r = t.resolved()
+    targets = r.get("targets") or {}
+    figs: dict[str, Figure] = {}
+    levels = len(t.labels)
+    if t.command == "sweep" and levels > 1:
+        figs["coverage_vs_troops"] = coverage_vs_troops(t.summary, targets, smallest=t.smallest, **common)
+        if not t.checks.empty:
+            figs["targets_vs_troops"] = targets_vs_troops(t.summary, t.checks, smallest=t.smallest, **common)
+        if not t.differences.empty:
+            figs["marginal_value"] = marginal_value(t.differences, **common)
+    if t.command == "compare":
+        figs["compare_variants"] = compare_variants(t.summary, t.differences, **common)
+    for label in t.focus:
+        by_site, by_city = t.shortfall[label]
+        stem = f"shortfall_at_{_safe(label)}"
+        figs[stem] = shortfall_heatmap(by_site, by_city, level=label, timezone=r.get("timezone", "local"),
+                                       **common)  # fmt: skip
+    dist = t.distributions
+    if not dist.empty and (dist["quantity"] == "escort_wait_min").any():
+        figs["escort_delay_ecdf"] = escort_delay_ecdf(
+            dist, target_p95_min=targets.get("escort_delay_p95_max_min"), key=t.key, **common
+        )
+    if not dist.empty and (dist["quantity"] == "response_min").any():
+        incident_targets = [float(i["target_min"]) for i in (r.get("incidents") or {}).values()]
+        figs["response_time_ecdf"] = response_time_ecdf(
+            dist, target_min=incident_targets, target_p90_min=targets.get("response_time_p90_max_min"),
+            key=t.key, **common,
+        )  # fmt: skip
+    return figs
+
+
+def _save(figs: dict[str, Figure], folder: Path) -> dict[str, Path]:
+    """Save each figure as `folder/figures/<stem>.png`, each by way of a temporary file; PNGs of an
+    earlier drawing that this one no longer makes are removed, so `figures/` matches the tables."""
+    out = folder / "figures"
+    out.mkdir(exist_ok=True)
+    paths = {}
+    for stem, fig in figs.items():
+        path = out / f"{stem}.png"
+        tmp = out / f".{stem}.png.tmp"
+        fig.savefig(tmp, dpi=DPI, format="png")
+        os.replace(tmp, path)
+        paths[stem] = path
+    for old in out.glob("*.png"):
+        if old.stem not in paths:
+            old.unlink()
+    return paths
+
+
+def save_figures(
+    folder: str | os.PathLike[str],
+    manifest: dict[str, Any] | None = None,
+    tables: ResultsTables | None = None,
+) -> dict[str, Path]:
+    """Draw a results folder's figures into its `figures/`; returns their paths by stem."""
+    tables = tables if tables is not None else read_results(folder, manifest)
+    return _save(results_figures(tables), Path(folder))
+
+
+# -- trace folders ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TraceTables:
+    """A trace folder's tables and what it traced (`trace.json`)."""
+
+    folder: Path
+    info: dict[str, Any]
+    gaps: pd.DataFrame
+    air: pd.DataFrame
+    fuel: pd.DataFrame
+
+    @property
+    def note(self) -> str:
+        i = self.info
+        troops = f", {i['troops']} troops" if i.get("troops") is not None else ""
+        return f"replication {i['replication']}, seed {i['seed']}{troops}"
+
+
+def read_trace(folder: str | os.PathLike[str]) -> TraceTables:
+    from sim.results import read_json
+
+    folder = Path(folder)
+    info = read_json(folder / "trace.json")
+
+    def table(name: str) -> pd.DataFrame:
+        return pd.read_csv(folder / name) if (folder / name).is_file() else pd.DataFrame()
+
+    return TraceTables(folder, info, table("gaps.csv"), table("air.csv"), table("fuel.csv"))
+
+
+def trace_figures(t: TraceTables) -> dict[str, Figure]:
+    """The timeline figures of one traced replication."""
+    start, end = _when(t.info["start"]), _when(t.info["end"])
+    common = {"scenario": t.info["scenario"], "note": t.note, "timezone": t.info["timezone"]}
+    figs = {"post_shortfalls": post_shortfall_timeline(t.gaps, start=start, end=end, **common)}
+    if not t.air.empty:
+        figs["air_coverage"] = air_coverage_timeline(t.air, **common)
+    if not t.fuel.empty:
+        figs["fuel_levels"] = fuel_levels(t.fuel, start=start, end=end, **common)
+    return figs
+
+
+def save_trace_figures(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """Draw a trace folder's timeline figures into its `figures/`."""
+    return _save(trace_figures(read_trace(folder)), Path(folder))
