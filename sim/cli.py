@@ -47,7 +47,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     from sim.plots.files import save_trace_figures  # matplotlib: imported only by the commands that draw
 
     with atomic_folder(out) as tmp:
-        write_trace_folder(tmp, scenario, record, metrics, shlex.join(["summit-sim", *sys.argv[1:]]))
+        write_trace_folder(tmp, scenario, record, metrics, args.command_line)
         save_trace_figures(tmp)
     if not args.quiet:
         print_trace_summary(scenario, record, metrics, out)
@@ -108,8 +108,7 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """`run`, `sweep` and `compare`: Monte Carlo replications into a results folder, then a summary."""
-    command_line = shlex.join(["summit-sim", *sys.argv[1:]])
-    common = {"workers": args.workers, "scheduler": args.scheduler, "command_line": command_line}
+    common = {"workers": args.workers, "scheduler": args.scheduler, "command_line": args.command_line}
     if args.resume:
         given = [f"--{k.replace('_', '-')}" for k in _RESUME_FIXED if getattr(args, k) is not None]
         if given or args.scenarios:
@@ -141,6 +140,21 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
 
         print_outcome(outcome)
     return EXIT_OK
+
+
+def _cmd_selfcheck(args: argparse.Namespace) -> int:
+    """The model's analytic validation cases: theory against simulation, exit 0 only if all agree."""
+    import time
+
+    from sim.report_text import make_console
+    from sim.validation.selfcheck import all_agree, print_selfcheck, run_selfcheck
+
+    console = make_console()
+    t0 = time.perf_counter()
+    with console.status("running the validation cases", spinner="dots") as status:
+        rows = run_selfcheck(args.quick, progress=lambda case: status.update(f"case: {case}"))
+    print_selfcheck(rows, console, time.perf_counter() - t0)
+    return EXIT_OK if all_agree(rows) else EXIT_FAIL
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
         p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
         p.set_defaults(func=_cmd_experiment)  # fmt: skip
+
+    p = sub.add_parser("selfcheck", help="run the analytic validation cases: theory vs simulation with CIs")
+    p.add_argument("--quick", action="store_true", help="fewer replications (under a minute)")
+    p.set_defaults(func=_cmd_selfcheck)
     return parser
 
 
@@ -263,7 +281,9 @@ def _troop_levels(text: str) -> list[int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; print problems (never a traceback) for bad input."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.command_line = shlex.join(["summit-sim", *argv])  # recorded in manifests, as typed
     try:
         return args.func(args)
     except ScenarioError as e:

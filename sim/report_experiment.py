@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.experiment.runner import Outcome
+from sim.report_text import make_console
 from sim.stats import Interval, TargetCheck
 
 __all__ = ["KEY_METRICS", "print_outcome"]
@@ -66,14 +67,6 @@ def _failed(checks: list[TargetCheck]) -> str:
     return "yes" if not missed else "no: " + ", ".join(SHORT.get(c.metric, c.metric) for c in missed)
 
 
-def _console() -> Console:
-    """Wide enough for the tables even when the output goes to a file or a pipe."""
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=150)
-    return console
-
-
 def _replications_line(o: Outcome) -> str:
     n = o.answer.replications
     per = " per level" if o.command == "sweep" else (" per variant" if o.command == "compare" else "")
@@ -93,7 +86,7 @@ def _replications_line(o: Outcome) -> str:
 
 def print_outcome(o: Outcome, console: Console | None = None) -> None:
     """The summary of a run, sweep or comparison, and where its results folder is."""
-    console = console or _console()
+    console = console or make_console()
     {"run": _print_run, "sweep": _print_sweep, "compare": _print_compare}[o.command](o, console)
     console.print(f"results: {escape(str(o.folder))}")
 

@@ -13,9 +13,17 @@ from sim.metrics import air_coverage_by, critical_runs, post_coverage_by
 from sim.model.record import ReplicationRecord
 from sim.scenario.schema import Scenario
 
-__all__ = ["print_trace_summary"]
+__all__ = ["make_console", "print_trace_summary"]
 
 _UNITS = {"_min": "min", "_h": "h", "_hours": "person-h", "_frac": "share"}
+
+
+def make_console() -> Console:
+    """A console wide enough for the tables even when the output goes to a file or a pipe."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=150)
+    return console
 
 
 def _fmt(value: float) -> str:
@@ -29,7 +37,7 @@ def print_trace_summary(
     console: Console | None = None,
 ) -> None:  # fmt: skip
     """Metrics of one traced replication, event counts by kind, and the worst critical gaps."""
-    console = console or Console(highlight=False)
+    console = console or make_console()
     troops = "" if record.troops is None else f", {record.troops} troops"
     console.print(f"[bold]{scenario.name}[/]: replication {record.replication}, seed {record.seed}{troops}")
     table = Table("metric", "value", title="Metrics (one replication)")

@@ -237,3 +237,65 @@ fuel_trucks:
     ledger = r.fuel["base_fuel"]
     assert ledger.dispensed_gal >= 320
     assert ledger.final_gal == ledger.initial_gal + ledger.delivered_gal - ledger.dispensed_gal
+
+
+def test_aircraft_on_station_at_the_end_counts_until_the_end():
+    """Regression (issue 5): a window ending with the run lost the last on-station span (coverage 15/16
+    for two helicopters that relieve each other seamlessly) and recorded a false air gap."""
+    body = WATCH.format(n=2, extra="").replace("end: 2024-11-04T20:00", "end: 2024-11-05T00:00")
+    r = run_replication(air_scenario(body))
+    assert _spans(r)[-1] == pytest.approx((8.0 + 10 * STAY, 24.0))
+    assert compute_metrics(r)["air_coverage"] == pytest.approx(1.0)
+    assert not [g for g in r.gaps if g.demand == "air"]
+    # the aircraft in the air at the end has flown since its launch, one transit before it arrived
+    assert compute_metrics(r)["flight_hours"] == pytest.approx(
+        10 * (STAY + 2 * T) + (24.0 - 8.0 - 10 * STAY) + T
+    )
+
+
+def test_repair_under_way_at_the_end_counts_as_down_time():
+    """Regression (issue 5): down time was added only when a repair finished, so one still under way at
+    the end of the run did not count against availability."""
+    header = HEADER.replace(
+        "turnaround_min: 30", "turnaround_min: 30\n    failure_per_flight_h: 2.0\n    repair_h: 100"
+    )
+    r = run_replication(air_scenario(WATCH.format(n=1, extra=""), header), 0, seed=1, trace=True)
+    (failure,) = [e for e in r.events if e.kind == "failure"]  # the 100-hour repair outlasts the run
+    home = failure.time_h + float(failure.detail.split("; ")[1].split()[0])
+    assert r.aircraft["helos"].down_h == pytest.approx(24.0 - home, abs=0.01)
+
+
+def test_failure_in_flight_is_not_repeated_at_the_next_launch():
+    """Regression (issue 5, found by the availability case): after an in-flight failure the failure clock
+    could stay a rounding error short of the failure just suffered, and the aircraft failed again at its
+    next launch with no flight at all - about one failure in ten was such a double."""
+    header = HEADER.replace(
+        "turnaround_min: 30", "turnaround_min: 0\n    failure_per_flight_h: 0.5\n    repair_h: 0.5"
+    ).replace("reserve_min: 15", "reserve_min: 0")
+    body = WATCH.format(n=1, extra="").replace("over: over", "over: base")  # transit 0
+    r = run_replication(air_scenario(body, header), 0, seed=5, trace=True)
+    launched: dict[str, float] = {}
+    ups = []
+    for e in r.events:
+        if e.kind == "sortie":
+            launched[e.entity] = e.time_h
+        elif e.kind == "failure":
+            ups.append(e.time_h - launched[e.entity])
+    assert len(ups) >= 3
+    assert min(ups) > 1e-6
+
+
+def test_daily_air_window_that_falls_outside_the_run_needs_no_aircraft():
+    """Regression (issue 5, found by the property tests): a daily air coverage window with no occurrence
+    inside the run crashed the set-up of its slots."""
+    body = """
+aircraft:
+  helos: {type: mh60, base: base, count: 1}
+air_coverage:
+  dusk: {type: mh60, over: over, daily: [{from: "23:30", to: "23:45"}]}
+"""
+    s = air_scenario(body)
+    s = s.model_copy(update={"end": s.start.replace(hour=20)})
+    r = run_replication(s)
+    assert r.stations["dusk"].required_ah == 0
+    assert r.aircraft["helos"].sorties == 0

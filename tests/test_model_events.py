@@ -210,3 +210,52 @@ incidents:
     c = run_replication(s, 0, seed=8, trace=True).events
     assert a == b
     assert a != c
+
+
+def test_post_closing_while_wholly_unstaffed_ends_its_gap():
+    """Regression (issue 5, found by the property tests): a post with nobody on it kept its gap open
+    after it closed, to the end of the run, which inflated the longest gap and P(critical gap)."""
+    s = tiny("""
+        forces:
+          police: {headcount: 0, cities: {lima: 1}, shift: {pattern: continuous}}
+        posts:
+          gate:
+            site: lcc
+            required: 2
+            forces: [police]
+            critical: true
+            windows: [{start: 2024-11-04T10:00, end: 2024-11-04T10:15}]
+    """)
+    r = run_replication(s)
+    assert [(g.start_h, g.end_h, g.short) for g in r.gaps] == [(10.0, 10.25, 2)]
+    m = compute_metrics(r)
+    assert m["longest_gap_h"] == 0.25
+    assert m["gap_person_hours"] == 0.5
+    assert m["critical_gap"] == 0.0  # 15 minutes is within the default 30-minute tolerance
+
+
+def test_horizon_counts_true_hours_across_a_daylight_saving_change():
+    """Regression (issue 5, found by the property tests): the run's length subtracted two local times
+    of one zone, which ignores a clock change, so a window late on the last day fell off the end."""
+    s = tiny(
+        """
+        forces:
+          police: {headcount: 2, cities: {paris: 1}, shift: {pattern: continuous}}
+        """,
+        header="""
+        name: dst
+        timezone: Europe/Paris
+        start: 2024-10-26T12:00
+        end: 2024-10-27T12:00
+        cities: {paris: {lat: 48.86, lon: 2.35}}
+        """,
+    )
+    r = run_replication(s)
+    assert r.horizon_h == 25.0  # clocks went back an hour on 27 October 2024
+    assert r.duty[("police", "paris", "security")].on_duty_ph == 2 * 25.0
+
+
+def test_waiting_list_length_is_monitored_for_littles_law():
+    r = run_replication(tiny(DELEGATIONS))
+    # 'second' waits from 10:10 to 10:30 for the only team; nobody else ever waits
+    assert r.waiting["escort"] == [(0.0, 0), (10 + 10 / 60, 1), (10.5, 0)]

@@ -332,6 +332,13 @@ class AirOps:
     ) -> Generator[simpy.Event, None, None]:
         env, rec = self.env, self.rec
         ac.ledger.failures += 1
+        # This failure is used up: draw the next now. Waiting for the landing to see that the clock
+        # passed it can miss it by a rounding error, and the aircraft would fail again at its next
+        # launch after no flight at all.
+        assert ac.next_failure_fh is not None
+        ac.next_failure_fh += self.rng_for(f"air.failure.{ac.name}").exponential(
+            1 / ac.t.failure_per_flight_h
+        )
         if rec.trace:
             rec.log(env.now, "failure", ac.city, ac.base, ac.name, f"failed in flight; {home_h:.2f} h home")
         yield env.timeout(home_h)

@@ -249,7 +249,7 @@ class CityBoard:
                 if self._start(waiting[w], avail, busy, now):
                     started.append(w)
                 w += 1
-            if post.required or post.staffed:
+            if post.required or post.staffed or post.gap_short:  # a closing post ends its gap too
                 self._staff(post, avail, busy, now)
         for i in range(w, len(waiting)):
             if self._start(waiting[i], avail, busy, now):

@@ -162,7 +162,7 @@ def _slot_windows(steps: list[tuple[float, int]], horizon_h: float) -> list[list
     """Split a requirement step function into one list of windows per slot (slot k: level > k)."""
     top = max((n for _, n in steps), default=0)
     slots: list[list[tuple[float, float]]] = [[] for _ in range(top)]
-    ends = [t for t, _ in steps[1:]] + [horizon_h]
+    ends = [t for t, _ in steps[1:]] + [horizon_h] if steps else []  # no window inside the run: no slot
     for (t, n), t_end in zip(steps, ends, strict=True):
         for k in range(n):
             if slots[k] and slots[k][-1][1] == t:

@@ -30,7 +30,8 @@ class Clock:
     def of(cls, s: Scenario) -> Clock:
         start = s.start.replace(tzinfo=s.tz)
         end = s.end.replace(tzinfo=s.tz)
-        return cls(start, s.tz, (end - start).total_seconds() / 3600)
+        # through UTC: subtracting two datetimes of the same zone would ignore a daylight-saving change
+        return cls(start, s.tz, (end.astimezone(_UTC) - start.astimezone(_UTC)).total_seconds() / 3600)
 
     def hours(self, t: dt.datetime) -> float:
         """Model hours of a local naive datetime."""

@@ -97,7 +97,7 @@ class FuelPoint(_Strict):
     """Aviation fuel stored at a site; aircraft based there refuel from it."""
 
     site: Name
-    capacity_gal: Gallons
+    capacity_gal: Annotated[int, Field(ge=1, le=100_000_000, strict=True)]  # an empty tank is no fuel point
     initial_gal: Gallons
 
     @model_validator(mode="after")

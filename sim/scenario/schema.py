@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -83,8 +84,15 @@ def _local(value: object) -> object:
     return value
 
 
+def _naive(value: dt.datetime) -> dt.datetime:
+    """A plain number parses as a Unix timestamp, which is UTC: not a local time of the scenario."""
+    if value.tzinfo is not None:
+        raise ValueError("expected a local date and time such as 2024-11-14T08:00, not a number")
+    return value
+
+
 Clock = Annotated[dt.time, BeforeValidator(_clock)]
-LocalTime = Annotated[dt.datetime, BeforeValidator(_local)]
+LocalTime = Annotated[dt.datetime, BeforeValidator(_local), AfterValidator(_naive)]
 
 
 class Strict(BaseModel):
@@ -379,6 +387,14 @@ class Scenario(Strict):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {v!r} (for example America/Lima)") from None
+        return v
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, v: dt.datetime) -> dt.datetime:
+        """Leave a day's margin inside Python's years 1 to 9999 for time-zone and day-by-day arithmetic."""
+        if not 2 <= v.year <= 9998:
+            raise ValueError(f"{v} is outside the years 2 to 9998")
         return v
 
     @model_validator(mode="after")
