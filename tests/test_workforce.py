@@ -22,9 +22,10 @@ def test_binomial_ppf_is_the_smallest_k_whose_cdf_reaches_u(u, n, p):
 
 
 @settings(max_examples=200, deadline=None)
-@given(u=U, n=st.integers(0, 500), p=st.floats(0, 0.5))
+@given(u=U.filter(lambda u: 1e-12 < u < 1 - 1e-12), n=st.integers(0, 500), p=st.floats(0, 0.5))
 def test_binomial_ppf_matches_scipy_for_absence_probabilities(u, n, p):
-    # (near p = 1, scipy.stats and scipy.special round the far tail differently, at u ~ 1e-14)
+    # Within 1e-12 of 0 or 1, scipy.stats and scipy.special round the CDF differently and may differ
+    # by one; such u occur once in 5e11 shifts, and the definitional test above covers them.
     expected = int(np.clip(stats.binom.ppf(u, n, p), 0, n))
     assert binomial_ppf(np.array([u]), np.array([n]), p)[0] == expected
 
