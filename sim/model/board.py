@@ -134,8 +134,6 @@ class CityBoard:
         if self.rec.trace:
             what = f"open, required {required}" if required else "closed"
             self.rec.log(now, "post", self.city, post.site, post.name, what)
-        else:
-            self.rec.n_logged += 1
         self._touch()
 
     def request(self, kind: str, name: str, site: str, forces: list[str], size: int,

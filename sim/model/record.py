@@ -7,7 +7,7 @@ The model appends to a `Recorder` while it runs; `Recorder.finish` freezes it in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from sim.model.air import AircraftLedger, StationTotals
@@ -128,7 +128,6 @@ class ReplicationRecord:
     aircraft: dict[str, AircraftLedger] = field(default_factory=dict)
     fuel: dict[str, FuelLedger] = field(default_factory=dict)
     waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,11 +142,9 @@ class Recorder:
     posts: dict[str, PostTotals] = field(default_factory=dict)
     duty: dict[tuple[str, str, str], DutyTotals] = field(default_factory=dict)
     waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
-    n_logged: int = 0
 
     def log(self, time_h: float, kind: str, city: str, site: str, entity: str, detail: str) -> None:
-        """Record a trace event (counted always, stored only when tracing)."""
-        self.n_logged += 1
+        """Record a trace event (kept only when tracing)."""
         if self.trace:
             self.events.append(Event(time_h, kind, city, site, entity, detail))
 
