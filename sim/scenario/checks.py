@@ -21,6 +21,12 @@ def _known(kind: str, name: str, table: dict[str, Any]) -> str:
     return f"unknown {kind} {name!r} (known: {choices})"
 
 
+def _ref(path: tuple[Any, ...], kind: str, name: str, table: dict[str, Any]) -> Found:
+    """A reference to a `kind` called `name` that `table` must define."""
+    if name not in table:
+        yield path, _known(kind, name, table)
+
+
 def _within(s: Scenario, path: tuple[Any, ...], t: dt.datetime, what: str) -> Found:
     if not s.start <= t <= s.end:
         yield path, f"{what} {t} is outside the scenario window {s.start} to {s.end}"
@@ -41,27 +47,22 @@ def _check_forces(s: Scenario) -> Found:
         yield ("forces",), f"only one force may be `swept: true`, found {', '.join(swept)}"
     for name, force in s.forces.items():
         for city in force.cities:
-            if city not in s.cities:
-                yield ("forces", name, "cities", city), _known("city", city, s.cities)
+            yield from _ref(("forces", name, "cities", city), "city", city, s.cities)
 
 
 def _check_sites(s: Scenario) -> Found:
     for name, site in s.sites.items():
-        if site.city not in s.cities:
-            yield ("sites", name, "city"), _known("city", site.city, s.cities)
+        yield from _ref(("sites", name, "city"), "city", site.city, s.cities)
     for i, leg in enumerate(s.travel.legs):
         for j, site in enumerate(leg.between):
-            if site not in s.sites:
-                yield ("travel", "legs", i, "between", j), _known("site", site, s.sites)
+            yield from _ref(("travel", "legs", i, "between", j), "site", site, s.sites)
 
 
 def _check_posts(s: Scenario) -> Found:
     for name, post in s.posts.items():
-        if post.site not in s.sites:
-            yield ("posts", name, "site"), _known("site", post.site, s.sites)
+        yield from _ref(("posts", name, "site"), "site", post.site, s.sites)
         for i, force in enumerate(post.forces):
-            if force not in s.forces:
-                yield ("posts", name, "forces", i), _known("force", force, s.forces)
+            yield from _ref(("posts", name, "forces", i), "force", force, s.forces)
         yield from _check_windows(s, ("posts", name), post)
 
 
@@ -83,11 +84,9 @@ def _check_windows(s: Scenario, path: tuple[Any, ...], item: Post | AirStation) 
 def _check_delegations(s: Scenario) -> Found:
     for name, d in s.delegations.items():
         base = ("delegations", name)
-        if d.tier not in s.tiers:
-            yield (*base, "tier"), _known("tier", d.tier, s.tiers)
+        yield from _ref((*base, "tier"), "tier", d.tier, s.tiers)
         for i, force in enumerate(d.escort_forces):
-            if force not in s.forces:
-                yield (*base, "escort_forces", i), _known("force", force, s.forces)
+            yield from _ref((*base, "escort_forces", i), "force", force, s.forces)
         if d.hotel not in s.sites:
             yield (*base, "hotel"), _known("site", d.hotel, s.sites)
             continue
@@ -124,11 +123,9 @@ def _check_delegations(s: Scenario) -> Found:
 
 def _check_incidents(s: Scenario) -> Found:
     for name, inc in s.incidents.items():
-        if inc.city not in s.cities:
-            yield ("incidents", name, "city"), _known("city", inc.city, s.cities)
+        yield from _ref(("incidents", name, "city"), "city", inc.city, s.cities)
         for i, force in enumerate(inc.forces):
-            if force not in s.forces:
-                yield ("incidents", name, "forces", i), _known("force", force, s.forces)
+            yield from _ref(("incidents", name, "forces", i), "force", force, s.forces)
         yield from _span(s, ("incidents", name), inc.first, inc.last)
 
 
@@ -136,36 +133,26 @@ def _check_air(s: Scenario) -> Found:
     """Aircraft, air coverage and fuel name types, sites, forces and fuel points that exist."""
     types = s.aircraft_types
     for name, t in types.items():
-        if t.operator not in s.forces:
-            yield ("aircraft_types", name, "operator"), _known("force", t.operator, s.forces)
+        yield from _ref(("aircraft_types", name, "operator"), "force", t.operator, s.forces)
         for i, receiver in enumerate(t.receivers):
-            if receiver not in types:
-                yield ("aircraft_types", name, "receivers", i), _known("aircraft type", receiver, types)
+            yield from _ref(("aircraft_types", name, "receivers", i), "aircraft type", receiver, types)
     for name, g in s.aircraft.items():
-        if g.type not in types:
-            yield ("aircraft", name, "type"), _known("aircraft type", g.type, types)
-        if g.base not in s.sites:
-            yield ("aircraft", name, "base"), _known("site", g.base, s.sites)
+        yield from _ref(("aircraft", name, "type"), "aircraft type", g.type, types)
+        yield from _ref(("aircraft", name, "base"), "site", g.base, s.sites)
     for name, st in s.air_coverage.items():
-        if st.type not in types:
-            yield ("air_coverage", name, "type"), _known("aircraft type", st.type, types)
-        if st.over not in s.sites:
-            yield ("air_coverage", name, "over"), _known("site", st.over, s.sites)
+        yield from _ref(("air_coverage", name, "type"), "aircraft type", st.type, types)
+        yield from _ref(("air_coverage", name, "over"), "site", st.over, s.sites)
         yield from _check_windows(s, ("air_coverage", name), st)
     ow = s.delegation_overwatch
     if ow is not None and ow.type not in types:
         yield ("delegation_overwatch", "type"), _known("aircraft type", ow.type, types)
     for name, fp in s.fuel_points.items():
-        if fp.site not in s.sites:
-            yield ("fuel_points", name, "site"), _known("site", fp.site, s.sites)
+        yield from _ref(("fuel_points", name, "site"), "site", fp.site, s.sites)
     for name, ft in s.fuel_trucks.items():
-        if ft.depot not in s.sites:
-            yield ("fuel_trucks", name, "depot"), _known("site", ft.depot, s.sites)
+        yield from _ref(("fuel_trucks", name, "depot"), "site", ft.depot, s.sites)
         for i, point in enumerate(ft.serves):
-            if point not in s.fuel_points:
-                yield ("fuel_trucks", name, "serves", i), _known("fuel point", point, s.fuel_points)
-        if ft.operator not in s.forces:
-            yield ("fuel_trucks", name, "operator"), _known("force", ft.operator, s.forces)
+            yield from _ref(("fuel_trucks", name, "serves", i), "fuel point", point, s.fuel_points)
+        yield from _ref(("fuel_trucks", name, "operator"), "force", ft.operator, s.forces)
 
 
 def _check_peak(s: Scenario) -> Found:
