@@ -140,9 +140,12 @@ def truck_fleet(
     trucks = simpy.Store(env, capacity=cfg.count)
     trucks.items.extend(f"{name}#{i + 1}" for i in range(cfg.count))
 
-    def trip(point: FuelStation, ordered: bool = False) -> Generator[simpy.Event, None, None]:
-        if not ordered:
-            point.in_transit += cfg.capacity_gal
+    def order(point: FuelStation) -> None:
+        """Order one truckload for `point`: counted as on its way from now."""
+        point.in_transit += cfg.capacity_gal
+        env.process(trip(point))
+
+    def trip(point: FuelStation) -> Generator[simpy.Event, None, None]:
         truck = yield trucks.get()
         crew = board.request("fuel_truck", truck, cfg.depot, [cfg.operator], cfg.drivers, 3, "logistics")
         yield crew.event
@@ -172,21 +175,21 @@ def truck_fleet(
 
             def check(point: FuelStation = point, reorder: int = cfg.reorder_point_gal) -> None:
                 while point.level + point.in_transit <= reorder:
-                    point.in_transit += cfg.capacity_gal
-                    env.process(trip(point, ordered=True))
+                    order(point)
 
             point.on_draw.append(check)
             check()
         else:
-            env.process(_scheduled(env, trip, point, cfg.first_h, cfg.every_h or 0.0, horizon_h))
+            env.process(_scheduled(env, order, point, cfg.first_h, cfg.every_h or 0.0, horizon_h))
 
 
 def _scheduled(
-    env: simpy.Environment, trip: Callable, point: FuelStation, first: float, every: float, horizon: float
-) -> Generator[simpy.Event, None, None]:
+    env: simpy.Environment, order: Callable[[FuelStation], None], point: FuelStation, first: float,
+    every: float, horizon: float,
+) -> Generator[simpy.Event, None, None]:  # fmt: skip
     t = first
     while t < horizon:
         if t > env.now:
             yield env.timeout(t - env.now)
-        env.process(trip(point))
+        order(point)
         t += every
