@@ -4,13 +4,17 @@ fuel points and the fuel trucks that resupply them (air coverage windows live in
 Units are in field names: `_kt` knots, `_gal` U.S. gallons, `_gal_per_h` burn, `_h` and `_min` time.
 """
 
+# ruff: noqa: RUF012 - pydantic copies a mutable default for each instance; ruff cannot see across
+# files that `Strict` is a pydantic model, so it would flag every `= []` and `= {}` default here.
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from sim.scenario.distributions import Distribution, Fixed, as_distribution
+from sim.scenario.distributions import Dist, Fixed
+from sim.scenario.types import Count, CrewSize, Gallons, Name, NonNegative, Positive, Priority, Strict
 
 __all__ = [
     "AircraftGroup",
@@ -20,21 +24,8 @@ __all__ = [
     "FuelTrucks",
 ]
 
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Gallons = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
-Count = Annotated[int, Field(ge=0, le=10_000, strict=True)]
-TeamSize = Annotated[int, Field(ge=1, le=1000, strict=True)]
-Priority = Annotated[int, Field(ge=1, le=99, strict=True)]
-Dist = Annotated[Distribution, BeforeValidator(as_distribution)]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AircraftType(_Strict):
+class AircraftType(Strict):
     """What an aircraft of this type can do and what it needs.
 
     Endurance is fuel / burn; an aircraft leaves its station with enough fuel to fly home plus
@@ -51,7 +42,7 @@ class AircraftType(_Strict):
     burn_gal_per_h: Positive
     reserve_min: NonNegative = 20.0
     air_refuelable: bool = False
-    crew: TeamSize
+    crew: CrewSize
     crew_duty_h: Positive = 12.0
     turnaround_min: Dist = Fixed(value=20)
     failure_per_flight_h: NonNegative = 0.0
@@ -77,7 +68,7 @@ class AircraftType(_Strict):
         return self.fuel_capacity_gal / self.burn_gal_per_h
 
 
-class AircraftGroup(_Strict):
+class AircraftGroup(Strict):
     """`count` aircraft of one type based at a site (an airport or base)."""
 
     type: Name
@@ -85,7 +76,7 @@ class AircraftGroup(_Strict):
     count: Count = 1
 
 
-class DelegationOverwatch(_Strict):
+class DelegationOverwatch(Strict):
     """Aircraft kept over every escorted movement of a delegation with `air_overwatch: true`."""
 
     type: Name
@@ -93,7 +84,7 @@ class DelegationOverwatch(_Strict):
     priority: Priority = 1
 
 
-class FuelPoint(_Strict):
+class FuelPoint(Strict):
     """Aviation fuel stored at a site; aircraft based there refuel from it."""
 
     site: Name
@@ -107,7 +98,7 @@ class FuelPoint(_Strict):
         return self
 
 
-class FuelTrucks(_Strict):
+class FuelTrucks(Strict):
     """Trucks that load at a depot and deliver to fuel points.
 
     Policy: with `reorder_point_gal`, a truck is sent when a served fuel point's stock plus what is
@@ -120,7 +111,7 @@ class FuelTrucks(_Strict):
     depot: Name
     serves: list[Name] = Field(min_length=1)
     operator: Name
-    drivers: TeamSize = 1
+    drivers: CrewSize = 1
     capacity_gal: Annotated[int, Field(ge=1, le=1_000_000, strict=True)]
     road_speed_kmh: Positive = 50.0
     load_min: Dist = Fixed(value=45)

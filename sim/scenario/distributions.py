@@ -12,10 +12,13 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special
 
+from sim.scenario.types import NonNegative, Positive, Strict
+
 __all__ = [
+    "Dist",
     "Distribution",
     "Empirical",
     "Exponential",
@@ -28,13 +31,9 @@ __all__ = [
 ]
 
 _TINY, _EPS = np.finfo(float).tiny, np.finfo(float).epsneg  # keep probabilities inside (0, 1)
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _Dist(Strict):
     def sample(self, rng: np.random.Generator) -> float:
         """One draw."""
         raise NotImplementedError
@@ -315,3 +314,7 @@ def as_distribution(value: object) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return {"kind": "fixed", "value": value}
     return value
+
+
+Dist = Annotated[Distribution, BeforeValidator(as_distribution)]
+"""A scenario field holding a distribution, or a plain number standing for a fixed value."""

@@ -1,0 +1,86 @@
+"""The scenario's shared field types, each defined once: names, bounded numbers, times and the base model.
+
+Every scenario model (`schema`, `places`, `forces`, `posts`, `delegations`, `incidents`, `air`,
+`distributions`) takes its constrained fields from here, so a bound means the same thing everywhere.
+The distribution-valued field type `Dist` lives in `sim.scenario.distributions`, beside the parser it
+uses, because the distributions themselves are built from these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "Clock",
+    "Count",
+    "CrewSize",
+    "Gallons",
+    "Headcount",
+    "LocalTime",
+    "Name",
+    "NonNegative",
+    "Positive",
+    "Priority",
+    "Probability",
+    "Strict",
+    "TeamSize",
+]
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Headcount = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
+Priority = Annotated[int, Field(ge=1, le=99, strict=True)]
+Gallons = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
+Count = Annotated[int, Field(ge=0, le=10_000, strict=True)]
+
+# Two kinds of group, two bounds. A ground team (an escort team, an incident response team) is drawn
+# from a force whose headcount may run to millions, so it may be large. A crew is the people aboard one
+# aircraft or driving one fuel truck on one trip: a thousand is already far beyond any real vehicle.
+TeamSize = Annotated[int, Field(ge=1, le=100_000, strict=True)]
+CrewSize = Annotated[int, Field(ge=1, le=1000, strict=True)]
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(value: object) -> object:
+    """Accept "HH:MM" (a YAML sexagesimal like 06:00 arrives as a string, quoted or not)."""
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str):
+        m = _CLOCK.match(value)
+        if not m:
+            raise ValueError(f"expected a time of day as HH:MM, got {value!r}")
+        return dt.time(int(m.group(1)), int(m.group(2)))
+    raise ValueError(f"expected a time of day as HH:MM, got {value!r}")
+
+
+def _local(value: object) -> object:
+    """Scenario datetimes are local wall-clock times; an explicit UTC offset is refused."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise ValueError("give local times without a UTC offset; the scenario's timezone applies")
+    if isinstance(value, str) and re.search(r"([+-]\d\d:?\d\d|Z)$", value.strip()):
+        raise ValueError("give local times without a UTC offset; the scenario's timezone applies")
+    return value
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    """A plain number parses as a Unix timestamp, which is UTC: not a local time of the scenario."""
+    if value.tzinfo is not None:
+        raise ValueError("expected a local date and time such as 2024-11-14T08:00, not a number")
+    return value
+
+
+Clock = Annotated[dt.time, BeforeValidator(_clock)]
+LocalTime = Annotated[dt.datetime, BeforeValidator(_local), AfterValidator(_naive)]
+
+
+class Strict(BaseModel):
+    """Base for every scenario model: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
