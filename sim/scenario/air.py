@@ -1,5 +1,5 @@
 """The air and fuel part of a scenario: aircraft types and where they are based, aerial tankers,
-fuel points and the fuel trucks that resupply them (air coverage windows live in `schema`).
+fuel points and the fuel trucks that resupply them (air coverage windows live in `posts`).
 
 Units are in field names: `_kt` knots, `_gal` U.S. gallons, `_gal_per_h` burn, `_h` and `_min` time.
 """
