@@ -9,11 +9,21 @@ __all__ = ["describe_scenario"]
 
 def describe_scenario(s: Scenario) -> str:
     """Cities, sites, posts, delegations, forces with headcounts, incidents: one block each."""
+    out = [_heading(s), _targets(s)]
+    for block in (_places, _forces, _posts, _delegations, _incidents, _aircraft, _fuel):
+        out += block(s)
+    return "\n".join(out)
+
+
+def _heading(s: Scenario) -> str:
     days = (s.end - s.start).total_seconds() / 86400
-    out = [
+    return (
         f"scenario {s.name}: {s.start:%Y-%m-%d %H:%M} to {s.end:%Y-%m-%d %H:%M} {s.timezone} "
-        f"({days:g} days), seed {s.seed}, {s.replications} replications",
-    ]
+        f"({days:g} days), seed {s.seed}, {s.replications} replications"
+    )
+
+
+def _targets(s: Scenario) -> str:
     t = s.targets
     goals = []
     if t.post_coverage_min is not None:
@@ -24,14 +34,22 @@ def describe_scenario(s: Scenario) -> str:
         goals.append(f"escort delay p95 <= {t.escort_delay_p95_max_min:g} min")
     if t.response_time_p90_max_min is not None:
         goals.append(f"response time p90 <= {t.response_time_p90_max_min:g} min")
-    out.append("targets: " + ("; ".join(goals) if goals else "none"))
-    out.append(f"cities ({len(s.cities)}): " + ", ".join(s.cities))
+    return "targets: " + ("; ".join(goals) if goals else "none")
+
+
+def _places(s: Scenario) -> list[str]:
+    """The cities, then the sites grouped by city."""
+    out = [f"cities ({len(s.cities)}): " + ", ".join(s.cities)]
     by_city: dict[str, list[str]] = {}
     for name, site in s.sites.items():
         by_city.setdefault(site.city, []).append(name)
     out.append(f"sites ({len(s.sites)}):")
     out += [f"  {city}: {', '.join(names)}" for city, names in by_city.items()]
-    out.append(f"forces ({len(s.forces)}):")
+    return out
+
+
+def _forces(s: Scenario) -> list[str]:
+    out = [f"forces ({len(s.forces)}):"]
     for name, f in s.forces.items():
         split = ", ".join(f"{c} {v:.0%}" for c, v in f.cities.items())
         roles = ", ".join(f"{r} {v:.0%}" for r, v in f.roles.items())
@@ -40,16 +58,24 @@ def describe_scenario(s: Scenario) -> str:
             f"  {name}: {f.headcount} people ({split}; {roles}); {f.shift.pattern}, "
             f"absence {f.absence_prob:g}{swept}"
         )
+    return out
+
+
+def _posts(s: Scenario) -> list[str]:
     critical = sum(p.critical for p in s.posts.values())
-    out.append(f"posts ({len(s.posts)}, {critical} critical):")
+    out = [f"posts ({len(s.posts)}, {critical} critical):"]
     for name, p in s.posts.items():
         flag = " critical" if p.critical else ""
         out.append(
             f"  {name} at {p.site}: {p.required} {p.role} from {'/'.join(p.forces)}, "
             f"priority {p.priority}{flag}"
         )
+    return out
+
+
+def _delegations(s: Scenario) -> list[str]:
     n_del = sum(d.count for d in s.delegations.values())
-    out.append(f"delegations ({n_del} in {len(s.delegations)} entries):")
+    out = [f"delegations ({n_del} in {len(s.delegations)} entries):"]
     for name, d in s.delegations.items():
         many = f" x{d.count}" if d.count > 1 else ""
         out.append(
@@ -57,39 +83,55 @@ def describe_scenario(s: Scenario) -> str:
             f"{d.arrival.airport}, leaves {d.departure.scheduled:%m-%d %H:%M}, "
             f"{len(d.programme)} scheduled movements, escorts from {'/'.join(d.escort_forces)}"
         )
-    out.append(f"incident streams ({len(s.incidents)}):")
+    return out
+
+
+def _incidents(s: Scenario) -> list[str]:
+    out = [f"incident streams ({len(s.incidents)}):"]
     for name, inc in s.incidents.items():
         out.append(
             f"  {name} in {inc.city}: {inc.rate_per_day:g}/day, team {inc.team} from "
             f"{'/'.join(inc.forces)}, target {inc.target_min:g} min"
         )
-    if s.aircraft_types:
-        out.append(f"aircraft ({sum(g.count for g in s.aircraft.values())} in {len(s.aircraft)} groups):")
-        for name, g in s.aircraft.items():
-            t = s.aircraft_types[g.type]
-            out.append(
-                f"  {name}: {g.count} x {g.type} ({t.kind}) at {g.base}, endurance {t.endurance_h:.1f} h, "
-                f"crew {t.crew} from {t.operator}"
-            )
-        out.append(f"air coverage requirements ({len(s.air_coverage)}):")
-        for name, st in s.air_coverage.items():
-            out.append(f"  {name}: {st.count} x {st.type} over {st.over}, priority {st.priority}")
-        if s.delegation_overwatch is not None:
-            ow = s.delegation_overwatch
-            n = sum(d.count for d in s.delegations.values() if d.air_overwatch)
-            out.append(f"  delegation overwatch: {ow.count} x {ow.type} over {n} delegations' movements")
-    if s.fuel_points:
-        out.append(f"fuel points ({len(s.fuel_points)}):")
-        for name, fp in s.fuel_points.items():
-            out.append(f"  {name} at {fp.site}: {fp.initial_gal:,} of {fp.capacity_gal:,} gal")
-        for name, ft in s.fuel_trucks.items():
-            policy = (
-                f"reorder at {ft.reorder_point_gal:,} gal"
-                if ft.reorder_point_gal is not None
-                else f"every {ft.every_h:g} h"
-            )
-            out.append(
-                f"  trucks {name}: {ft.count} x {ft.capacity_gal:,} gal from {ft.depot} to "
-                f"{', '.join(ft.serves)}, {policy}"
-            )
-    return "\n".join(out)
+    return out
+
+
+def _aircraft(s: Scenario) -> list[str]:
+    """Aircraft groups, air coverage and delegation overwatch; nothing if the scenario has no aircraft."""
+    if not s.aircraft_types:
+        return []
+    out = [f"aircraft ({sum(g.count for g in s.aircraft.values())} in {len(s.aircraft)} groups):"]
+    for name, g in s.aircraft.items():
+        t = s.aircraft_types[g.type]
+        out.append(
+            f"  {name}: {g.count} x {g.type} ({t.kind}) at {g.base}, endurance {t.endurance_h:.1f} h, "
+            f"crew {t.crew} from {t.operator}"
+        )
+    out.append(f"air coverage requirements ({len(s.air_coverage)}):")
+    for name, st in s.air_coverage.items():
+        out.append(f"  {name}: {st.count} x {st.type} over {st.over}, priority {st.priority}")
+    if s.delegation_overwatch is not None:
+        ow = s.delegation_overwatch
+        n = sum(d.count for d in s.delegations.values() if d.air_overwatch)
+        out.append(f"  delegation overwatch: {ow.count} x {ow.type} over {n} delegations' movements")
+    return out
+
+
+def _fuel(s: Scenario) -> list[str]:
+    """Fuel points and the trucks that resupply them; nothing if the scenario has no fuel points."""
+    if not s.fuel_points:
+        return []
+    out = [f"fuel points ({len(s.fuel_points)}):"]
+    for name, fp in s.fuel_points.items():
+        out.append(f"  {name} at {fp.site}: {fp.initial_gal:,} of {fp.capacity_gal:,} gal")
+    for name, ft in s.fuel_trucks.items():
+        policy = (
+            f"reorder at {ft.reorder_point_gal:,} gal"
+            if ft.reorder_point_gal is not None
+            else f"every {ft.every_h:g} h"
+        )
+        out.append(
+            f"  trucks {name}: {ft.count} x {ft.capacity_gal:,} gal from {ft.depot} to "
+            f"{', '.join(ft.serves)}, {policy}"
+        )
+    return out
