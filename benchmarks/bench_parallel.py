@@ -1,6 +1,6 @@
 """Parallel speed-up: the same replications of the reference scenario on 1 worker and on 2.
 
-Both runs go through the experiment layer (`sim.experiment.run`), writing real results folders, so the
+Both runs go through the Python API (`sim.run`), writing real results folders, so the
 times include worker start-up, batching and file writing. The two `replications.csv` must be identical.
 Target: speed-up >= 1.8 on 2 cores.
 
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.experiment import run
+from sim import run
 
 ROOT = Path(__file__).resolve().parents[1]
 

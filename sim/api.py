@@ -8,25 +8,43 @@
     res.figures()          # its figures, by name; res.report is its report.html
 
 Each call writes a results folder (DESIGN §6) exactly as the command does and returns `Results`, read
-back from that folder; `load_results(folder)` reads any earlier one.
+back from that folder; `load_results(folder)` reads any earlier one. Options are the fields of
+`sim.RunOptions` (replications, precision, max_replications, seed, troops, workers, scheduler, out,
+command_line), given as keywords or as one `RunOptions`.
+
+`start_experiment` and `resume_experiment` are the same calls for the command line: they return the
+`Outcome` (the answer as computed, before it is read back) and draw the report as every caller does.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.experiment import runner
-from sim.results import INCOMPLETE, read_json
+from sim.experiment.design import Design, ScenarioLike, design_compare, design_run, design_sweep
+from sim.experiment.options import Progress, RunOptions
+from sim.experiment.plan import parse_troops
+from sim.results import experiment as results_experiment
+from sim.results.experiment import Outcome
+from sim.results.files import INCOMPLETE, read_json
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["Results", "compare", "load_results", "resume", "run", "sweep"]
+__all__ = [
+    "Results",
+    "compare",
+    "load_results",
+    "resume",
+    "resume_experiment",
+    "run",
+    "start_experiment",
+    "sweep",
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,7 @@ class Results:
 
     def figures(self) -> dict[str, Figure]:
         """Every figure of the folder (as `summit-sim plot` draws them), by name, without saving them."""
-        from sim.plots import read_results, results_figures
+        from sim.plots.files import read_results, results_figures  # matplotlib: only when drawing
 
         return results_figures(read_results(self.folder, self.manifest))
 
@@ -105,25 +123,74 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
     )
 
 
-def run(scenario: Any, **options: Any) -> Results:
-    """Replications at one staffing level; options as `sim.experiment.run` (replications, precision,
-    max_replications, seed, troops, workers, scheduler, out, progress)."""
-    return load_results(runner.run(scenario, command_line="sim.run", **options).folder)
+def start_experiment(design: Design, options: RunOptions, progress: Progress | None = None) -> Outcome:
+    """Run a designed experiment into its results folder, figures and report included."""
+    return results_experiment.start(design, options, progress, render=_render)
 
 
-def sweep(scenario: Any, troops: Sequence[int] | str, **options: Any) -> Results:
+def resume_experiment(
+    folder: str | os.PathLike[str], options: RunOptions, progress: Progress | None = None
+) -> Outcome:
+    """Finish an interrupted experiment (`<out>.incomplete`), figures and report included."""
+    return results_experiment.resume(folder, options, progress, render=_render)
+
+
+def _render(folder: Path, manifest: dict[str, Any]) -> None:
+    from sim.report.html import render_folder  # matplotlib and jinja2: only once there is a folder to draw
+
+    render_folder(folder, manifest)
+
+
+def _options(options: RunOptions | None, fields: dict[str, Any], command: str) -> RunOptions:
+    """`options` with `fields` replacing some of its values; unknown names are a TypeError."""
+    return replace(options or RunOptions(), **{"command_line": f"sim.{command}", **fields})
+
+
+def run(
+    scenario: ScenarioLike,
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    **fields: Any,
+) -> Results:
+    """Replications at one staffing level (`troops`, default the scenario's)."""
+    opts = _options(options, fields, "run")
+    return load_results(start_experiment(design_run(scenario, opts), opts, progress).folder)
+
+
+def sweep(
+    scenario: ScenarioLike,
+    troops: Sequence[int] | str,
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    **fields: Any,
+) -> Results:
     """The same replications at each troop level (a list, a range or "START:STOP:STEP")."""
-    from sim.experiment.plan import parse_troops
-
     levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
-    return load_results(runner.sweep(scenario, levels, command_line="sim.sweep", **options).folder)
+    opts = _options(options, fields, "sweep")
+    return load_results(start_experiment(design_sweep(scenario, levels, opts), opts, progress).folder)
 
 
-def compare(scenario_a: Any, scenario_b: Any, **options: Any) -> Results:
+def compare(
+    scenario_a: ScenarioLike,
+    scenario_b: ScenarioLike,
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    **fields: Any,
+) -> Results:
     """Paired comparison of two variants on common random numbers: `differences` holds B − A."""
-    return load_results(runner.compare(scenario_a, scenario_b, command_line="sim.compare", **options).folder)
+    opts = _options(options, fields, "compare")
+    return load_results(start_experiment(design_compare(scenario_a, scenario_b, opts), opts, progress).folder)
 
 
-def resume(folder: str | os.PathLike[str], **options: Any) -> Results:
+def resume(
+    folder: str | os.PathLike[str],
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    **fields: Any,
+) -> Results:
     """Finish an interrupted experiment (`<out>.incomplete`)."""
-    return load_results(runner.resume(folder, command_line="sim.resume", **options).folder)
+    return load_results(resume_experiment(folder, _options(options, fields, "resume"), progress).folder)

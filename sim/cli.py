@@ -12,12 +12,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from sim import experiment
+from sim import api
+from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
 from sim.experiment.plan import parse_troops
 from sim.metrics import compute_metrics
 from sim.model import run_replication
-from sim.report_text import print_trace_summary
-from sim.results import atomic_folder, default_out, write_trace_folder
+from sim.report.text import print_trace_summary
+from sim.results.files import atomic_folder, default_out
+from sim.results.trace import write_trace_folder
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
 
@@ -66,7 +68,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     if kind == "trace":
         written = list(save_trace_figures(folder).values())
     else:
-        from sim.report_html import render_folder
+        from sim.report.html import render_folder
 
         report = render_folder(folder)
         written = [*sorted((folder / "figures").glob("*.png")), report]
@@ -108,45 +110,60 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """`run`, `sweep` and `compare`: Monte Carlo replications into a results folder, then a summary."""
-    common = {"workers": args.workers, "scheduler": args.scheduler, "command_line": args.command_line}
     if args.resume:
         given = [f"--{k.replace('_', '-')}" for k in _RESUME_FIXED if getattr(args, k) is not None]
         if given or args.scenarios:
             what = ", ".join(given + (["a scenario"] if args.scenarios else []))
             raise _BadOption(f"--resume takes its settings from the folder's manifest; drop {what}")
+        options = RunOptions(workers=args.workers, scheduler=args.scheduler, command_line=args.command_line)
         with _progress_bar(args.quiet) as progress:
-            outcome = experiment.resume(args.resume, progress=progress, **common)
+            outcome = api.resume_experiment(args.resume, options, progress)
         if outcome.command != args.command:
             print(f"summit-sim: note: {args.resume} was a `{outcome.command}`", file=sys.stderr)
     else:
-        wanted = 2 if args.command == "compare" else 1
-        if len(args.scenarios) != wanted:
-            raise _BadOption(f"`{args.command}` takes {wanted} scenario file{'s' * (wanted > 1)}, "
-                             f"got {len(args.scenarios)}")  # fmt: skip
-        if args.command == "sweep" and args.troops is None:
-            raise _BadOption("`sweep` needs --troops START:STOP:STEP or a list like 300,600,900")
-        options = {
-            "replications": args.replications, "precision": args.precision, "seed": args.seed,
-            "out": args.out, "max_replications": args.max_replications or 1000, **common,
-        }  # fmt: skip
-        call = {"run": experiment.run, "sweep": experiment.sweep, "compare": experiment.compare}[args.command]
+        options = _run_options(args)
         with _progress_bar(args.quiet) as progress:
-            if args.command == "sweep":
-                outcome = call(args.scenarios[0], args.troops, progress=progress, **options)
-            else:
-                outcome = call(*args.scenarios, troops=args.troops, progress=progress, **options)
+            outcome = api.start_experiment(_design(args, options), options, progress)
     if not args.quiet:
-        from sim.report_experiment import print_outcome
+        from sim.report.console import print_outcome
 
         print_outcome(outcome)
     return EXIT_OK
+
+
+def _run_options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        replications=args.replications,
+        precision=args.precision,
+        max_replications=args.max_replications or 1000,
+        seed=args.seed,
+        troops=None if args.command == "sweep" else args.troops,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        command_line=args.command_line,
+    )
+
+
+def _design(args: argparse.Namespace, options: RunOptions) -> api.Design:
+    wanted = 2 if args.command == "compare" else 1
+    if len(args.scenarios) != wanted:
+        raise _BadOption(f"`{args.command}` takes {wanted} scenario file{'s' * (wanted > 1)}, "
+                         f"got {len(args.scenarios)}")  # fmt: skip
+    if args.command == "sweep":
+        if args.troops is None:
+            raise _BadOption("`sweep` needs --troops START:STOP:STEP or a list like 300,600,900")
+        return design_sweep(args.scenarios[0], args.troops, options)
+    if args.command == "compare":
+        return design_compare(args.scenarios[0], args.scenarios[1], options)
+    return design_run(args.scenarios[0], options)
 
 
 def _cmd_selfcheck(args: argparse.Namespace) -> int:
     """The model's analytic validation cases: theory against simulation, exit 0 only if all agree."""
     import time
 
-    from sim.report_text import make_console
+    from sim.report.text import make_console
     from sim.validation.selfcheck import all_agree, print_selfcheck, run_selfcheck
 
     console = make_console()
@@ -292,10 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len(e.problems)
         print(f"summit-sim: {n} problem{'s' * (n != 1)} in the scenario", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (_BadOption, experiment.BadExperiment) as e:
+    except (_BadOption, BadExperiment) as e:
         print(f"summit-sim: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except experiment.Interrupted as e:
+    except Interrupted as e:
         print(f"summit-sim: interrupted: {e.done:,} of {e.planned:,} replications kept in {e.folder}",
               file=sys.stderr)  # fmt: skip
         print(f"summit-sim: continue with: summit-sim {args.command} --resume {e.folder}", file=sys.stderr)

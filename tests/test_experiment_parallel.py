@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiment import sweep
+from tests.helpers.experiments import sweep
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL
 
@@ -48,5 +48,5 @@ def test_dask_local_cluster_gives_identical_files(serial, tmp_path):
         outcome = sweep(
             parse_scenario(SMALL), LEVELS, replications=30, scheduler=cluster.scheduler_address, out=out
         )
-    assert outcome.manifest["runs"][-1]["workers"] == 2
+    assert outcome.manifest.runs[-1].workers == 2
     assert _files(out) == serial

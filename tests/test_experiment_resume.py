@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiment import Interrupted, ResumeError, resume, run, sweep
+from sim.experiment import Interrupted
+from sim.results import ResumeError
+from tests.helpers.experiments import resume, run, sweep
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL, write
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.experiment import compare, run, sweep
+from tests.helpers.experiments import compare, run, sweep
 from sim.experiment.tables import interval_of
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL, write
@@ -63,7 +63,7 @@ def test_smallest_meeting_level_is_the_first_whose_intervals_satisfy_the_targets
 
     first = next(t for t in LEVELS if meets(t))
     assert swept.answer.smallest_meeting == str(first)
-    assert swept.manifest["answer"]["smallest_meeting_level"] == first
+    assert swept.manifest.answer["smallest_meeting_level"] == first
     assert LEVELS[0] < first < LEVELS[-1]
 
 
@@ -151,7 +151,7 @@ def test_precision_adds_replications_until_target_metrics_are_precise(tmp_path):
     summary = outcome.answer.summaries["21"]
     assert summary["post_coverage"].half_width <= 0.05
     assert summary["critical_gap"].half_width <= 0.05
-    assert outcome.manifest["replications"] == n
+    assert outcome.manifest.replications == n
 
 
 def test_precision_stops_at_the_cap_and_says_so(tmp_path):

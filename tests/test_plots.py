@@ -15,7 +15,7 @@ from sim import plots
 from sim.experiment.distributions import Histograms, _bin, upper_edges
 from sim.model import run_replication
 from sim.plots.trace import step_count
-from sim.results import write_trace_folder
+from sim.results.trace import write_trace_folder
 from sim.scenario import load_scenario
 
 START = dt.datetime(2024, 11, 14)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.experiment import compare, run, sweep
+from tests.helpers.experiments import compare, run, sweep
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL, write
 
@@ -32,7 +32,7 @@ def _files(folder):
 
 def test_sweep_writes_its_figures(swept):
     names = sorted(p.name for p in (swept.folder / "figures").iterdir())
-    smallest = swept.manifest["answer"]["smallest_meeting_level"]
+    smallest = swept.manifest.answer["smallest_meeting_level"]
     assert smallest is not None
     below = {12: None, 18: 12, 24: 18, 30: 24, 36: 30}[smallest]
     assert names == sorted([
@@ -45,7 +45,7 @@ def test_sweep_writes_its_figures(swept):
 
 def test_report_answers_the_question_and_embeds_every_figure(swept):
     html = (swept.folder / "report.html").read_text()
-    smallest = swept.manifest["answer"]["smallest_meeting_level"]
+    smallest = swept.manifest.answer["smallest_meeting_level"]
     assert f"Smallest troop level meeting every target with 95% confidence: {smallest}" in html
     assert "What is the smallest headcount of the force “us”" in html
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
@@ -54,7 +54,7 @@ def test_report_answers_the_question_and_embeds_every_figure(swept):
     for section in ("The question", "The answer", "The scenario", "Results per level", "Figures",
                     "Where the worst gaps are", "How it was computed"):  # fmt: skip
         assert f">{section}</h2>" in html
-    m = swept.manifest
+    m = swept.manifest.to_json()
     assert m["scenarios"][0]["sha256"] in html
     assert "summit-sim sweep small.yaml --troops 12:36:6 -n 40" in html
     assert f"Root seed {m['seed']}" in html

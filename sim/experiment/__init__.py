@@ -1,31 +1,26 @@
 """Monte Carlo experiments over the summit model: replications, staffing sweeps, paired comparisons.
 
-`plan` says what to run, `executors` where (this process, local processes, a Dask cluster), `runner`
-runs it into a results folder, `tables` turns `replications.csv` into summaries and differences, and
-`distributions` keeps escort waits and response times as fixed-size histograms.
+`options` says how to run (one typed record for the API and the command line), `design` what to compare
+(scenarios, variants, replication plan, seed), `plan` how many replications and in which batches,
+`executors` where they run (this process, local processes, a Dask cluster), `execute` runs them into a
+store, `rows` formats a replication's rows, `tables` turns replications into summaries, differences and
+target checks, and `distributions` keeps escort waits and response times as fixed-size histograms.
+Nothing here writes files: the results layer (sim.results) keeps the batches and writes the folder.
 """
 
+from sim.experiment.design import BadExperiment, Design, design_compare, design_run, design_sweep
+from sim.experiment.execute import Interrupted
+from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan, parse_troops
-from sim.experiment.runner import (
-    BadExperiment,
-    Interrupted,
-    Outcome,
-    ResumeError,
-    compare,
-    resume,
-    run,
-    sweep,
-)
 
 __all__ = [
     "BadExperiment",
+    "Design",
     "Interrupted",
-    "Outcome",
     "Plan",
-    "ResumeError",
-    "compare",
+    "RunOptions",
+    "design_compare",
+    "design_run",
+    "design_sweep",
     "parse_troops",
-    "resume",
-    "run",
-    "sweep",
 ]

@@ -25,9 +25,9 @@ from typing import Any, NamedTuple, Protocol
 
 from sim.experiment.distributions import Histograms
 from sim.experiment.plan import Batch
+from sim.experiment.rows import format_float, gap_order, gap_row
 from sim.metrics import compute_metrics
 from sim.model import Clock, run_replication
-from sim.results import format_float, gap_order, gap_row
 from sim.scenario import Scenario
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "SerialExecutor",
     "Variant",
     "WorkerState",
+    "default_workers",
     "make_executor",
     "run_batch",
 ]
@@ -227,6 +228,14 @@ class DaskExecutor:
             self._client.cancel(self._state)
         if self._own:
             self._client.close()
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def make_executor(state: WorkerState, workers: int, scheduler: Any = None) -> Executor:

@@ -22,6 +22,7 @@ from sim.plots.distributions import escort_delay_ecdf, response_time_ecdf
 from sim.plots.gaps import ShortfallGrid, shortfall_heatmap
 from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value, targets_vs_troops
 from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_timeline
+from sim.results.files import INCOMPLETE, read_json
 
 __all__ = [
     "NotAResultsFolder",
@@ -45,8 +46,6 @@ class NotAResultsFolder(ValueError):
 
 def folder_kind(folder: str | os.PathLike[str]) -> str:
     """ "results" (a finished run, sweep or compare), "trace", or raise `NotAResultsFolder` saying why."""
-    from sim.results import INCOMPLETE, read_json
-
     folder = Path(folder)
     if not folder.is_dir():
         raise NotAResultsFolder(f"{folder} is not a folder")
@@ -151,8 +150,6 @@ def _read_csv(path: Path, key: str) -> pd.DataFrame:
 
 def read_results(folder: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> ResultsTables:
     """Read a results folder's tables (`manifest` overrides the folder's manifest.json)."""
-    from sim.results import read_json
-
     folder = Path(folder)
     if manifest is None:
         folder_kind(folder)
@@ -273,8 +270,6 @@ class TraceTables:
 
 
 def read_trace(folder: str | os.PathLike[str]) -> TraceTables:
-    from sim.results import read_json
-
     folder = Path(folder)
     info = read_json(folder / "trace.json")
 

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.experiment.runner import Outcome
-from sim.report_text import make_console
+from sim.report.text import make_console
+from sim.results.experiment import Outcome
 from sim.stats import Interval, TargetCheck
 
 __all__ = ["KEY_METRICS", "print_outcome"]
@@ -98,7 +98,7 @@ def _print_run(o: Outcome, console: Console) -> None:
         "metric",
         "mean [95% CI]",
         "n",
-        title=f"{o.manifest['scenarios'][0]['name']}{troops}",
+        title=f"{o.manifest.scenarios[0].name}{troops}",
         caption=_replications_line(o),
     )
     for metric, iv in o.answer.summaries[label].items():
@@ -119,7 +119,7 @@ def _print_sweep(o: Outcome, console: Console) -> None:
         "troops",
         *(KEY_METRICS[m] for m in shown),
         "meets targets",
-        title=f"Sweep of {o.manifest['scenarios'][0]['name']}",
+        title=f"Sweep of {o.manifest.scenarios[0].name}",
         caption=_replications_line(o),
     )
     for label in a.labels:

@@ -2,13 +2,14 @@
 folder's question, with the tables per level, the figures, where the worst gaps are, and how it was
 computed, in the spirit of the STRESS-DES reporting guideline for discrete-event simulation studies.
 
-The page is rendered from `sim/templates/report.html.j2` (Jinja2, autoescaped) and depends only on the
+The page is rendered from `templates/report.html.j2` (Jinja2, autoescaped) and depends only on the
 folder's files, so `summit-sim plot` redraws it byte for byte.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import os
 from pathlib import Path
@@ -20,7 +21,9 @@ import pandas as pd
 from sim.plots.files import ResultsTables, read_results, save_figures
 from sim.plots.gaps import top_hours, top_places
 from sim.plots.sweep import METRIC_LABELS
-from sim.report_experiment import KEY_METRICS, MARGINAL_METRICS, fmt_interval
+from sim.report.console import KEY_METRICS, MARGINAL_METRICS, fmt_interval
+from sim.scenario import load_scenario
+from sim.scenario.summary import describe_scenario
 from sim.stats import Interval
 
 __all__ = ["FIGURE_CAPTIONS", "render_folder", "write_report"]
@@ -299,14 +302,12 @@ def _scenario_summary(entry: dict[str, Any]) -> str:
     if entry.get("summary"):
         return str(entry["summary"])
     path = entry.get("path")
-    if path and Path(path).is_file():
-        import hashlib
-
-        from sim.scenario import load_scenario
-        from sim.scenario.summary import describe_scenario
-
-        if hashlib.sha256(Path(path).read_bytes()).hexdigest() == entry.get("sha256"):
-            return describe_scenario(load_scenario(path))
+    if (
+        path
+        and Path(path).is_file()
+        and (hashlib.sha256(Path(path).read_bytes()).hexdigest() == entry.get("sha256"))
+    ):
+        return describe_scenario(load_scenario(path))
     r = entry.get("resolved", {})
     counts = ", ".join(f"{len(r.get(k) or {})} {k.replace('_', ' ')}" for k in
                        ("cities", "sites", "forces", "posts", "delegations", "incidents",

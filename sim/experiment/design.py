@@ -1,0 +1,146 @@
+"""What an experiment compares: its scenarios, its variants (troop levels or scenario files), its
+replication plan and its seed, checked before anything runs.
+
+`design_run`, `design_sweep` and `design_compare` turn a scenario (a file or a `Scenario`) and the
+`RunOptions` into a `Design`; a design that cannot be run as asked raises `BadExperiment`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.experiment.executors import Variant
+from sim.experiment.options import RunOptions
+from sim.experiment.plan import Plan
+from sim.scenario import Scenario, load_scenario
+
+__all__ = [
+    "BadExperiment",
+    "Design",
+    "ScenarioLike",
+    "Source",
+    "design_compare",
+    "design_run",
+    "design_sweep",
+    "load_source",
+]
+
+ScenarioLike = Scenario | str | os.PathLike[str]
+
+
+class BadExperiment(ValueError):
+    """An experiment that cannot be run as asked (bad options for this scenario); nothing is written."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A scenario and where it came from: its file (None for a `Scenario` object) and that file's sha256
+    (of the canonical JSON for an object), so a resumed run can tell that its input has not changed."""
+
+    scenario: Scenario
+    path: str | None
+    sha256: str
+
+
+def load_source(scenario: ScenarioLike) -> Source:
+    """Load and validate a scenario file (ScenarioError with every problem located) or take an object."""
+    if isinstance(scenario, Scenario):
+        text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return Source(scenario, None, hashlib.sha256(text.encode()).hexdigest())
+    path = Path(scenario)
+    loaded = load_scenario(path)
+    return Source(loaded, str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+@dataclass(frozen=True)
+class Design:
+    """An experiment ready to run: `key` names the tables' first column ("troops" or "variant");
+    `scenario_of[i]` is the index in `sources` of variant i's scenario."""
+
+    command: str
+    key: str
+    sources: tuple[Source, ...]
+    scenario_of: tuple[int, ...]
+    variants: tuple[Variant, ...]
+    plan: Plan
+    seed: int
+
+    @property
+    def troop_levels(self) -> list[int | None] | None:
+        """The troop levels of a sweep, in order (None for run and compare)."""
+        return [v.troops for v in self.variants] if self.command == "sweep" else None
+
+
+def _need_swept(s: Scenario, what: str) -> None:
+    if s.swept_force is None:
+        raise BadExperiment(f"{what} needs a force marked `swept: true` in scenario {s.name!r}")
+
+
+def _plan(s: Scenario, options: RunOptions) -> Plan:
+    replications = options.replications
+    if replications is None and options.precision is None:
+        replications = s.replications
+    try:
+        return Plan(replications, options.precision, options.max_replications)
+    except ValueError as e:
+        raise BadExperiment(str(e)) from None
+
+
+def _seed(s: Scenario, options: RunOptions) -> int:
+    return s.seed if options.seed is None else options.seed
+
+
+def design_run(scenario: ScenarioLike, options: RunOptions) -> Design:
+    """Replications of one scenario at one staffing level (`options.troops`, default the scenario's)."""
+    src = load_source(scenario)
+    s = src.scenario
+    if options.troops is not None:
+        _need_swept(s, "--troops")
+    level = options.troops
+    if level is None and s.swept_force is not None:
+        level = s.forces[s.swept_force].headcount
+    variant = Variant("" if level is None else str(level), s, options.troops)
+    return Design("run", "troops", (src,), (0,), (variant,), _plan(s, options), _seed(s, options))
+
+
+def design_sweep(scenario: ScenarioLike, troops: Sequence[int], options: RunOptions) -> Design:
+    """The same replications at each troop level (common random numbers), in increasing order."""
+    src = load_source(scenario)
+    s = src.scenario
+    _need_swept(s, "a sweep")
+    levels = sorted(set(troops))
+    if not levels:
+        raise BadExperiment("a sweep needs at least one troop level")
+    if min(levels) < 0:
+        raise BadExperiment(f"troop levels must be 0 or more, got {min(levels)}")
+    variants = tuple(Variant(str(t), s, t) for t in levels)
+    return Design(
+        "sweep", "troops", (src,), (0,) * len(levels), variants, _plan(s, options), _seed(s, options)
+    )
+
+
+def design_compare(scenario_a: ScenarioLike, scenario_b: ScenarioLike, options: RunOptions) -> Design:
+    """Two variants on common random numbers (both use the seed, default scenario A's): B − A."""
+    srcs = (load_source(scenario_a), load_source(scenario_b))
+    a, b = srcs[0].scenario, srcs[1].scenario
+    if options.troops is not None:
+        _need_swept(a, "--troops")
+        _need_swept(b, "--troops")
+    labels = _variant_labels(srcs)
+    variants = (Variant(labels[0], a, options.troops), Variant(labels[1], b, options.troops))
+    return Design("compare", "variant", srcs, (0, 1), variants, _plan(a, options), _seed(a, options))
+
+
+def _variant_labels(srcs: Sequence[Source]) -> list[str]:
+    names = [s.scenario.name for s in srcs]
+    if names[0] != names[1]:
+        return names
+    stems = [Path(s.path).stem if s.path else "" for s in srcs]
+    if stems[0] != stems[1] and all(stems):
+        return stems
+    return ["A", "B"]

@@ -1,0 +1,157 @@
+"""Running an experiment's replications: batches out to an executor, each finished batch handed at once
+to a store (so rows are streamed, never held), rounds added until the targets' intervals are precise
+enough when a precision is asked for.
+
+The store is whatever keeps the batches (the results layer's `PartStore` keeps them on disk, so that an
+interrupted run can be resumed); this module only needs the `BatchStore` protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from sim.experiment.executors import BatchResult, Variant, WorkerState, default_workers, make_executor
+from sim.experiment.options import Progress
+from sim.experiment.plan import Plan, batches, next_round
+from sim.experiment.tables import interval_of
+from sim.metrics import METRICS
+from sim.stats import TARGETS
+
+__all__ = ["BatchStore", "Executed", "Interrupted", "execute"]
+
+
+class BatchStore(Protocol):
+    """Keeps finished batches: their metrics rows (`kind="rows"`: label, replication, *METRICS), gap
+    rows and histogram rows, and says which (variant, start, stop) batches it has."""
+
+    def write(self, result: BatchResult) -> None: ...
+
+    def done(self) -> list[tuple[int, int, int]]: ...
+
+    def rows(self, variant: int | None = None, kind: str = "rows") -> Iterator[list[str]]: ...
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during an experiment: the finished batches are kept in `folder` (set by the layer that
+    owns the folder), marked incomplete."""
+
+    def __init__(self, done: int, planned: int, folder: Any = None) -> None:
+        where = f"; kept in {folder}" if folder is not None else ""
+        super().__init__(f"interrupted with {done} of {planned} replications done{where}")
+        self.folder, self.done, self.planned = folder, done, planned
+
+
+@dataclass(frozen=True)
+class Executed:
+    """How a finished experiment ended: replications per variant, and with a precision, whether it was
+    met and which target metric was widest against its allowance."""
+
+    replications: int
+    precision_met: bool | None
+    widest: dict[str, Any] | None
+
+
+def execute(
+    variants: Sequence[Variant],
+    plan: Plan,
+    seed: int,
+    store: BatchStore,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Executed:
+    """Run every replication the plan asks for that `store` does not have yet.
+
+    `on_start(workers)` is called when the executor is up. Ctrl-C raises `Interrupted` with the counts;
+    the batches already in `store` are kept either way.
+    """
+    state = WorkerState(tuple(variants), seed)
+    workers = workers or default_workers()
+    target = plan.first_round()
+    done = _done_reps(store, len(variants))
+    precision_met: bool | None = None
+    widest: dict[str, Any] | None = None
+    executor = None
+    try:
+        while True:
+            todo = {v: [r for r in range(target) if r not in done[v]] for v in range(len(variants))}
+            planned = target * len(variants)
+            count = sum(1 for v in done for r in done[v] if r < target)
+            if progress:
+                progress(count, planned)
+            if executor is None and any(todo.values()):
+                executor = make_executor(state, workers, scheduler)
+                if on_start:
+                    on_start(executor.workers)
+            if executor is not None:
+                for result in executor.results(batches(todo, executor.workers)):
+                    store.write(result)
+                    b = result.batch
+                    done[b.variant].update(range(b.start, b.stop))
+                    count += b.size
+                    if progress:
+                        progress(count, planned)
+            if plan.precision is None:
+                break
+            ratio, widest = _widest_ratio(store, variants, plan.precision, target)
+            precision_met = ratio <= 1
+            if precision_met or target >= plan.max_replications:
+                break
+            target = next_round(target, ratio, plan.max_replications)
+    except KeyboardInterrupt:
+        raise Interrupted(sum(len(d) for d in done.values()), target * len(variants)) from None
+    finally:
+        if executor is not None:
+            executor.close()
+    return Executed(target, precision_met, widest)
+
+
+def _done_reps(store: BatchStore, n_variants: int) -> dict[int, set[int]]:
+    done: dict[int, set[int]] = {v: set() for v in range(n_variants)}
+    for v, start, stop in store.done():
+        done[v].update(range(start, stop))
+    return done
+
+
+def _allowance(target_field: str, limit: float, precision: float) -> float:
+    """The half-width allowed for a target metric: H itself for shares and probabilities, H times the
+    target for targets in minutes (H = 0.02 allows ±0.3 min on a 15 min target)."""
+    if target_field.endswith("_min") and not target_field.startswith("post_coverage") and limit > 0:
+        return precision * limit
+    return precision
+
+
+def _widest_ratio(
+    store: BatchStore, variants: Sequence[Variant], precision: float, target: int
+) -> tuple[float, dict[str, Any] | None]:
+    """Largest (CI half-width ÷ allowance) over every target metric and variant, and where it is.
+
+    Uses replications below `target` only, so that a resumed run takes the same decisions.
+    """
+    column = {name: i for i, name in enumerate(["label", "replication", *METRICS])}
+    widest, where = 0.0, None
+    for v, variant in enumerate(variants):
+        targets = variant.scenario.targets
+        rows = [r for r in store.rows(v) if int(r[column["replication"]]) < target]
+        for field, (metric, _bound) in TARGETS.items():
+            limit = getattr(targets, field, None)
+            if limit is None or metric not in column:
+                continue
+            cells = [r[column[metric]] for r in rows]
+            values = np.array([float(c) if c else np.nan for c in cells], dtype=float)
+            iv = interval_of(metric, values)
+            if iv.n == 0:
+                continue
+            allowance = _allowance(field, limit, precision)
+            ratio = math.inf if math.isnan(iv.half_width) else iv.half_width / allowance
+            if where is None or ratio > widest:
+                widest = ratio
+                where = {"metric": metric, "level": variant.label, "half_width": iv.half_width,
+                         "allowance": allowance}  # fmt: skip
+    return widest, where

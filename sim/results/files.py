@@ -1,0 +1,96 @@
+"""Results on disk, the primitives: default and unused folder names, folders written atomically, plain
+CSV tables and JSON files written so that a reader never sees half of one.
+
+A folder is built under a temporary name beside its final one and renamed only when complete, so a
+failed or interrupted run never leaves a folder that looks whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "INCOMPLETE",
+    "atomic_folder",
+    "default_out",
+    "incomplete_path",
+    "read_json",
+    "unused_out",
+    "write_json",
+    "write_table",
+]
+
+INCOMPLETE = ".incomplete"
+
+
+def default_out(root: str | os.PathLike[str], scenario: str, command: str) -> Path:
+    """`results/<scenario>/<command>-<timestamp>` (local time of the run, to the second)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(root) / scenario / f"{command}-{stamp}"
+
+
+def unused_out(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`, ... if a folder (whole or incomplete) already has that name."""
+    candidate, k = path, 1
+    while candidate.exists() or incomplete_path(candidate).exists():
+        k += 1
+        candidate = path.with_name(f"{path.name}-{k}")
+    return candidate
+
+
+@contextlib.contextmanager
+def atomic_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary folder that becomes `final` only if the block completes.
+
+    Refuses to overwrite a non-empty existing folder (a results folder is a record of a run).
+    """
+    final = Path(final)
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise FileExistsError(f"{final} already exists and is not empty")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    try:
+        yield tmp
+        if final.exists():
+            final.rmdir()
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_table(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    """A plain CSV table."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON by way of a temporary file, so a reader never sees half of it."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} is not a JSON object")
+    return data
+
+
+def incomplete_path(final: str | os.PathLike[str]) -> Path:
+    """Where an experiment headed for `final` is built: `<final>.incomplete`."""
+    final = Path(final)
+    return final.with_name(final.name + INCOMPLETE)
