@@ -16,14 +16,11 @@ import itertools
 import simpy
 
 from sim.model.record import DutyTotals, Gap, PostTotals, Recorder
+from sim.model.simpy_compat import call_after_instant
 
 __all__ = ["CityBoard", "PostSlot", "Task"]
 
 Key = tuple[str, str]  # (force, role)
-
-# SimPy orders same-time events by (time, priority, id); NORMAL is 1. A larger number runs after every
-# ordinary event of the instant, so simultaneous changes (a crew off, the next on) are assigned once.
-_AFTER_NORMAL = 2
 
 
 class PostSlot:
@@ -212,13 +209,11 @@ class CityBoard:
 
     # -- assignment -------------------------------------------------------------------------------
     def _touch(self) -> None:
+        # Reassign once, after every other event of this instant, so that simultaneous changes (a crew
+        # off, the next on) are assigned together.
         if not self._pending:
             self._pending = True
-            event = simpy.Event(self.env)
-            event.callbacks.append(self._assign)
-            event._ok = True
-            event._value = None
-            self.env.schedule(event, _AFTER_NORMAL)
+            call_after_instant(self.env, self._assign)
 
     def _integrate(self) -> None:
         now = self.env.now

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
 from sim.model.record import MovementRecord, Recorder
@@ -56,9 +56,7 @@ class _Movements:
         self.env, self.board, self.rec, self.name, self.d = env, board, rec, name, d
         self.team, self.priority, self.travel = team, priority, travel
 
-    def move(
-        self, kind: str, origin: str, dest: str, due: float, hold_h: float
-    ) -> Generator[simpy.Event, None, None]:
+    def move(self, kind: str, origin: str, dest: str, due: float, hold_h: float) -> ProcessGenerator:
         env, board, rec = self.env, self.board, self.rec
         requested = env.now
         nan = float("nan")
@@ -98,7 +96,7 @@ def delegation_process(
     priority: int,
     travel: TravelTimes,
     horizon_h: float,
-) -> Generator[simpy.Event, None, None]:
+) -> ProcessGenerator:
     """Arrive, go to the hotel, run the programme in order, and leave for the departure flight.
 
     Unscheduled trips (ministers and staff moving on their own) run alongside and do not move the
@@ -135,6 +133,6 @@ def delegation_process(
 
 def _unscheduled(
     env: simpy.Environment, mv: _Movements, site: str, t: float, duration_h: float
-) -> Generator[simpy.Event, None, None]:
+) -> ProcessGenerator:
     yield env.timeout(t - env.now)
     yield from mv.move("unscheduled", site, site, t, duration_h)

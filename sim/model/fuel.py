@@ -6,11 +6,12 @@ stock at the end = stock at the start + delivered - dispensed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
 from sim.model.record import Recorder
@@ -69,7 +70,7 @@ class FuelStation:
             else:
                 levels.append((now, self.level))
 
-    def draw(self, gallons: int, who: str) -> Generator[simpy.Event, None, None]:
+    def draw(self, gallons: int, who: str) -> ProcessGenerator:
         """Take `gallons`: what is in stock at once, the rest as deliveries arrive (an outage).
 
         Taking what is there (rather than waiting for the whole amount) means an aircraft that needs
@@ -145,7 +146,7 @@ def truck_fleet(
         point.in_transit += cfg.capacity_gal
         env.process(trip(point))
 
-    def trip(point: FuelStation) -> Generator[simpy.Event, None, None]:
+    def trip(point: FuelStation) -> ProcessGenerator:
         truck = yield trucks.get()
         crew = board.request("fuel_truck", truck, cfg.depot, [cfg.operator], cfg.drivers, 3, "logistics")
         yield crew.event
@@ -186,7 +187,7 @@ def truck_fleet(
 def _scheduled(
     env: simpy.Environment, order: Callable[[FuelStation], None], point: FuelStation, first: float,
     every: float, horizon: float,
-) -> Generator[simpy.Event, None, None]:  # fmt: skip
+) -> ProcessGenerator:  # fmt: skip
     t = first
     while t < horizon:
         if t > env.now:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
 import numpy as np
 import simpy
+from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
 from sim.model.record import Recorder, ResponseRecord
@@ -48,7 +47,7 @@ def incident_stream(
     times: np.ndarray,
     travel_h: np.ndarray,
     on_scene_h: np.ndarray,
-) -> Generator[simpy.Event, None, None]:
+) -> ProcessGenerator:
     """Raise each incident at its time and start its response."""
     for i, t in enumerate(times.tolist()):
         if t > env.now:
@@ -60,7 +59,7 @@ def incident_stream(
 def _respond(
     env: simpy.Environment, board: CityBoard, rec: Recorder, label: str, stream: str,
     inc: IncidentStream, travel: float, on_scene: float,
-) -> Generator[simpy.Event, None, None]:  # fmt: skip
+) -> ProcessGenerator:  # fmt: skip
     raised = env.now
     if rec.trace:
         rec.log(raised, "incident", board.city, "", label, f"raised; team of {inc.team} needed")

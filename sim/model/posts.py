@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
 import simpy
+from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard, PostSlot
 
@@ -13,7 +12,7 @@ __all__ = ["post_schedule"]
 
 def post_schedule(
     env: simpy.Environment, board: CityBoard, slot: PostSlot, steps: list[tuple[float, int]]
-) -> Generator[simpy.Event, None, None]:
+) -> ProcessGenerator:
     """Set the post's requirement at each step of its schedule."""
     for t, required in steps:
         if t > env.now:

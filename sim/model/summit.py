@@ -11,6 +11,7 @@ from sim.model.fuel import FuelStation, truck_fleet
 from sim.model.incidents import incident_stream, incident_times
 from sim.model.posts import post_schedule
 from sim.model.record import DutyTotals, PostTotals, Recorder, ReplicationRecord
+from sim.model.simpy_compat import CountingEnvironment
 from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
 from sim.model.travel import TravelTimes
@@ -37,7 +38,7 @@ def run_replication(
     s = scenario if troops is None else scenario.with_troops(troops)
     seed = s.seed if seed is None else seed
     streams = Streams(seed, replication)
-    env = simpy.Environment()
+    env = CountingEnvironment()
     clock = Clock.of(s)
     rec = Recorder(trace=trace)
     travel = TravelTimes(s)
@@ -103,7 +104,7 @@ def run_replication(
         responses=rec.responses,
         incidents_open=open_incidents,
         events=rec.events,
-        n_events=next(env._eid),  # SimPy's event counter: every event scheduled in the run
+        n_events=env.scheduled,
         critical_tolerance_h=s.targets.critical_gap_tolerance_min / 60,
         stations=air.stations,
         aircraft={a.name: a.ledger for a in air.aircraft},

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 
 import numpy as np
 import simpy
 from scipy import special
+from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
 from sim.model.record import Recorder
@@ -68,7 +68,7 @@ def shift_rotation(
     clock: Clock,
     rng: np.random.Generator,
     rec: Recorder,
-) -> Generator[simpy.Event, None, None]:
+) -> ProcessGenerator:
     """Bring crews on and off duty for the whole run, drawing each shift's absences.
 
     Crew k starts its shifts at `first_start` + k x shift length, every crews x shift length; the
@@ -117,7 +117,7 @@ def shift_rotation(
 def _off_duty(
     env: simpy.Environment, board: CityBoard, force: str, role: str, present: int, after: float,
     rec: Recorder, label: str,
-) -> Generator[simpy.Event, None, None]:  # fmt: skip
+) -> ProcessGenerator:  # fmt: skip
     yield env.timeout(after)
     board.change_supply(force, role, -present)
     if rec.trace:
