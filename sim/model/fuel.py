@@ -7,37 +7,16 @@ stock at the end = stock at the start + delivered - dispensed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
-from sim.model.record import Recorder
+from sim.model.record import FuelLedger, Recorder
 from sim.scenario.air import FuelTrucks
 
-__all__ = ["FuelLedger", "FuelStation", "truck_fleet"]
-
-
-@dataclass
-class FuelLedger:
-    """A fuel point's books, in gallons, and the hours an aircraft waited for fuel there.
-
-    `levels` is the stock over time as a step function, [(time_h, gallons in stock from then on)], kept
-    only when tracing (for the fuel-level figure); empty otherwise.
-    """
-
-    city: str
-    site: str
-    capacity_gal: int
-    initial_gal: int
-    delivered_gal: int = 0
-    dispensed_gal: int = 0
-    final_gal: int = 0
-    outage_h: float = 0.0
-    deliveries: int = 0
-    levels: list[tuple[float, int]] = field(default_factory=list)
+__all__ = ["FuelStation", "truck_fleet"]
 
 
 class FuelStation:

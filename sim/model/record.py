@@ -7,21 +7,20 @@ The model appends to a `Recorder` while it runs; `Recorder.finish` freezes it in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from sim.model.air import AircraftLedger, StationTotals
-    from sim.model.fuel import FuelLedger
+from typing import NamedTuple
 
 __all__ = [
+    "AircraftLedger",
     "DutyTotals",
     "Event",
+    "FuelLedger",
     "Gap",
     "MovementRecord",
     "PostTotals",
     "Recorder",
     "ReplicationRecord",
     "ResponseRecord",
+    "StationTotals",
 ]
 
 
@@ -104,6 +103,55 @@ class DutyTotals:
     on_duty_ph: float = 0.0
     busy_ph: float = 0.0
     overtime_ph: float = 0.0
+
+
+@dataclass
+class StationTotals:
+    """An air coverage requirement's aircraft-hours: required and on station."""
+
+    type: str
+    city: str
+    site: str
+    required_ah: float = 0.0
+    on_station_ah: float = 0.0
+    windows: list[list[tuple[float, float]]] = field(default_factory=list)  # per slot
+    on_station: list[list[tuple[float, float]]] = field(default_factory=list)  # per slot
+
+
+@dataclass
+class AircraftLedger:
+    """One aircraft's flying and down time over the run."""
+
+    type: str
+    base: str
+    city: str
+    flight_h: float = 0.0
+    down_h: float = 0.0
+    sorties: int = 0
+    failures: int = 0
+    maintenances: int = 0
+    air_refuels: int = 0
+    offloaded_gal: float = 0.0
+
+
+@dataclass
+class FuelLedger:
+    """A fuel point's books, in gallons, and the hours an aircraft waited for fuel there.
+
+    `levels` is the stock over time as a step function, [(time_h, gallons in stock from then on)], kept
+    only when tracing (for the fuel-level figure); empty otherwise.
+    """
+
+    city: str
+    site: str
+    capacity_gal: int
+    initial_gal: int
+    delivered_gal: int = 0
+    dispensed_gal: int = 0
+    final_gal: int = 0
+    outage_h: float = 0.0
+    deliveries: int = 0
+    levels: list[tuple[float, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,257 @@
+"""Aircraft and what sorties and tanker runs share: the ready line (`Fleet`), each airframe's
+flight-hour failure clock, and the landing and turnaround that end every flight.
+
+After landing an aircraft is repaired if it failed, refuelled from its base's fuel point, serviced for
+its turnaround time and maintained when due; then it joins the ready line again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+from simpy.events import ProcessGenerator
+
+from sim.model.board import CityBoard, Task
+from sim.model.fuel import FuelStation
+from sim.model.record import AircraftLedger, Recorder
+from sim.scenario.air import AircraftType
+
+__all__ = ["KT_TO_KMH", "AirContext", "Aircraft", "Fleet"]
+
+KT_TO_KMH = 1.852
+
+
+class Aircraft:
+    """An airframe: its type, base, fuel on board and hours since maintenance."""
+
+    def __init__(self, name: str, type_name: str, t: AircraftType, base: str, city: str) -> None:
+        self.name, self.type_name, self.t, self.base, self.city = name, type_name, t, base, city
+        self.fuel = float(t.fuel_capacity_gal)
+        self.fuel_t = 0.0
+        self.airborne = False
+        self.since_maint = 0.0
+        self.launched_h: float | None = None  # in the air since (None on the ground)
+        self.next_failure_fh: float | None = None  # cumulative flight hours of the next failure
+        self.down_from: float | None = None  # under repair or maintenance since
+        self.ledger = AircraftLedger(type_name, base, city)
+
+    def take_off(self, now: float) -> None:
+        """In the air from `now`: fuel burns from here, and the sortie counts."""
+        self.airborne, self.fuel_t, self.launched_h = True, now, now
+        self.ledger.sorties += 1
+
+    def burn_to(self, now: float) -> None:
+        """Burn fuel for the time flown since the last update."""
+        if self.airborne:
+            self.fuel -= self.t.burn_gal_per_h * (now - self.fuel_t)
+        self.fuel_t = now
+
+    def hours_left(self, now: float, home_h: float) -> float:
+        """Hours it can stay before it must head home with its reserve."""
+        self.burn_to(now)
+        reserve = self.t.burn_gal_per_h * (self.t.reserve_min / 60 + home_h)
+        return max(0.0, (self.fuel - reserve) / self.t.burn_gal_per_h)
+
+
+class Fleet:
+    """Ready aircraft, handed to waiting requests by priority, nearest aircraft first."""
+
+    def __init__(self, env: simpy.Environment, transit_h: Callable[[Aircraft, str], float]) -> None:
+        self.env = env
+        self.transit_h = transit_h
+        self.idle: list[Aircraft] = []
+        self.waiting: list[tuple[tuple[int, int], tuple[str, ...], str, simpy.Event]] = []
+        self._seq = 0
+
+    def acquire(self, types: tuple[str, ...], over: str, priority: int) -> simpy.Event:
+        """An event that fires with the nearest ready aircraft of one of `types`."""
+        event = self.env.event()
+        self._seq += 1
+        self.waiting.append(((priority, self._seq), types, over, event))
+        self.waiting.sort(key=lambda w: w[0])
+        self._match()
+        return event
+
+    def cancel(self, event: simpy.Event) -> None:
+        """Withdraw a request; an aircraft it already got goes back to the ready line."""
+        self.waiting = [w for w in self.waiting if w[3] is not event]
+        if event.triggered:
+            self.put_back(event.value)
+
+    def put_back(self, ac: Aircraft) -> None:
+        """`ac` is ready again: hand it to a waiting request if one fits."""
+        self.idle.append(ac)
+        self._match()
+
+    def _match(self) -> None:
+        for w in list(self.waiting):
+            _, types, over, event = w
+            fits = [a for a in self.idle if a.type_name in types]
+            if not fits:
+                continue
+            # nearest first; among equals, the one that has flown least, to share the wear
+            best = min(fits, key=lambda a: (self.transit_h(a, over), a.ledger.flight_h, a.name))
+            self.idle.remove(best)
+            self.waiting.remove(w)
+            event.succeed(best)
+
+
+class AirContext:
+    """What every sortie and tanker run of one replication shares: the clock and record, the cities'
+    duty boards (for aircrews), the fuel points by base, random streams, the aircraft and geometry."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        rec: Recorder,
+        boards: dict[str, CityBoard],
+        fuel_at: dict[str, FuelStation],
+        site_km: Callable[[str, str], float],
+        site_city: Callable[[str], str],
+        rng_for: Callable[[str], np.random.Generator],
+        tanker_types: dict[str, tuple[str, ...]],
+    ) -> None:
+        self.env, self.rec, self.boards, self.fuel_at = env, rec, boards, fuel_at
+        self.site_km, self.site_city, self.rng_for = site_km, site_city, rng_for
+        self.tanker_types = tanker_types  # receiver type -> tanker types that serve it
+        self.fleet = Fleet(env, self.transit_h)
+        self.aircraft: list[Aircraft] = []
+        self.by_type: dict[str, AircraftType] = {}
+        self.on_station: dict[str, tuple[str, int, float]] = {}  # aircraft -> (station, slot, since)
+
+    def add_aircraft(self, ac: Aircraft) -> None:
+        """Put an aircraft in the run, ready at its base."""
+        self.aircraft.append(ac)
+        self.by_type[ac.type_name] = ac.t
+        self.fleet.idle.append(ac)
+
+    # -- geometry and tankers ------------------------------------------------------------------
+    def transit_h(self, ac: Aircraft, over: str) -> float:
+        """Hours for `ac` to fly from its base to the site `over`."""
+        return self.site_km(ac.base, over) / (ac.t.cruise_kt * KT_TO_KMH)
+
+    def lead_h(self, types: tuple[str, ...], over: str) -> float:
+        """Transit from the nearest base holding one of `types`: how early to start a relief."""
+        fits = [self.transit_h(a, over) for a in self.aircraft if a.type_name in types]
+        return min(fits, default=0.0)
+
+    def tankers_for(self, ac: Aircraft) -> tuple[str, ...]:
+        """The tanker types in the run that may refuel `ac`."""
+        return tuple(x for x in self.tanker_types.get(ac.type_name, ()) if x in self.by_type)
+
+    # -- the failure clock ---------------------------------------------------------------------
+    def flight_hours_to_failure(self, ac: Aircraft) -> float:
+        """Flight hours left before this aircraft's next failure.
+
+        Failures are drawn on each aircraft's own flight-hour clock (exponential gaps, so the same
+        law as a fresh draw per sortie), which keeps them at the same flight hours at every troop
+        level: common random numbers survive a change in how sorties are scheduled.
+        """
+        rate = ac.t.failure_per_flight_h
+        if not rate:
+            return math.inf
+        if ac.next_failure_fh is None:
+            ac.next_failure_fh = self.rng_for(f"air.failure.{ac.name}").exponential(1 / rate)
+        return ac.next_failure_fh - ac.ledger.flight_h
+
+    def _failures_found_on_landing(self, ac: Aircraft, repair: bool) -> bool:
+        """Move the failure clock past the hours just flown; True if the aircraft needs a repair."""
+        rate = ac.t.failure_per_flight_h
+        if not rate:
+            return repair
+        rng = self.rng_for(f"air.failure.{ac.name}")
+        if ac.next_failure_fh is None:
+            ac.next_failure_fh = rng.exponential(1 / rate)
+        while ac.next_failure_fh <= ac.ledger.flight_h:
+            if not repair:  # failed on the way home (or on a tanker sortie): repaired on landing
+                ac.ledger.failures += 1
+                repair = True
+                if self.rec.trace:
+                    self.rec.log(
+                        self.env.now,
+                        "failure",
+                        ac.city,
+                        ac.base,
+                        ac.name,
+                        "failed in flight; found on landing",
+                    )
+            ac.next_failure_fh += rng.exponential(1 / rate)
+        return repair
+
+    # -- after the flight ----------------------------------------------------------------------
+    def fail_and_return(
+        self, ac: Aircraft, crew: Task, board: CityBoard, launch: float, home_h: float
+    ) -> ProcessGenerator:
+        """A failure in flight: fly home (`home_h`), land and be repaired."""
+        env, rec = self.env, self.rec
+        ac.ledger.failures += 1
+        # This failure is used up: draw the next now. Waiting for the landing to see that the clock
+        # passed it can miss it by a rounding error, and the aircraft would fail again at its next
+        # launch after no flight at all.
+        assert ac.next_failure_fh is not None
+        ac.next_failure_fh += self.rng_for(f"air.failure.{ac.name}").exponential(
+            1 / ac.t.failure_per_flight_h
+        )
+        if rec.trace:
+            rec.log(env.now, "failure", ac.city, ac.base, ac.name, f"failed in flight; {home_h:.2f} h home")
+        yield env.timeout(home_h)
+        yield from self.land(ac, crew, board, launch, repair=True)
+
+    def land(
+        self, ac: Aircraft, crew: Task, board: CityBoard, launch: float, repair: bool = False
+    ) -> ProcessGenerator:
+        """Land: count the hours flown, free the crew, then turn the aircraft around."""
+        now = self.env.now
+        ac.burn_to(now)
+        ac.airborne, ac.launched_h = False, None
+        flown = now - launch
+        ac.ledger.flight_h += flown
+        ac.since_maint += flown
+        board.release(crew)
+        repair = self._failures_found_on_landing(ac, repair)
+        yield from self.turnaround(ac, repair)
+
+    def turnaround(self, ac: Aircraft, repair: bool = False) -> ProcessGenerator:
+        """Repair if failed, refuel from the base's fuel point, service, maintain when due; then ready."""
+        env, t = self.env, ac.t
+        if repair:
+            hours = t.repair_h.sample(self.rng_for(f"air.repair.{ac.name}"))
+            yield from self._down(ac, hours)
+            if self.rec.trace:
+                self.rec.log(env.now, "repair", ac.city, ac.base, ac.name, f"repaired after {hours:.2f} h")
+        yield from self._refuel(ac)
+        yield env.timeout(t.turnaround_min.sample(self.rng_for(f"air.turnaround.{ac.name}")) / 60)
+        due = t.maintenance_every_flight_h
+        if due is not None and ac.since_maint >= due:
+            hours = t.maintenance_h.sample(self.rng_for(f"air.maintenance.{ac.name}"))
+            if self.rec.trace:
+                self.rec.log(env.now, "maintenance", ac.city, ac.base, ac.name,
+                             f"after {ac.since_maint:.1f} flight hours, {hours:.1f} h")  # fmt: skip
+            yield from self._down(ac, hours)
+            ac.ledger.maintenances += 1
+            ac.since_maint = 0.0
+        self.fleet.put_back(ac)
+
+    def _down(self, ac: Aircraft, hours: float) -> ProcessGenerator:
+        """Out of service for `hours` (a repair or maintenance), counted as down time."""
+        ac.down_from = self.env.now
+        yield self.env.timeout(hours)
+        ac.down_from = None
+        ac.ledger.down_h += hours
+
+    def _refuel(self, ac: Aircraft) -> ProcessGenerator:
+        """Fill the tanks from the base's fuel point (waiting through an outage), or from nowhere if the
+        base has none."""
+        gallons = int(ac.t.fuel_capacity_gal - ac.fuel)
+        if gallons <= 0:
+            return
+        point = self.fuel_at.get(ac.base)
+        if point is not None:
+            yield from point.draw(gallons, ac.name)
+        ac.fuel += gallons
+        if self.rec.trace:
+            stock = f"; stock {point.level} gal" if point is not None else ""
+            self.rec.log(self.env.now, "refuel", ac.city, ac.base, ac.name, f"{gallons} gal{stock}")
