@@ -7,9 +7,7 @@ import csv
 from pathlib import Path
 
 from sim.experiment.rows import GAP_COLUMNS, gap_row
-from sim.model.air import StationTotals
-from sim.model.fuel import FuelLedger
-from sim.model.record import Event, Gap, ReplicationRecord
+from sim.model.record import Event, FuelLedger, Gap, ReplicationRecord, StationTotals
 from sim.model.timeline import Clock
 from sim.results.files import write_json, write_table
 from sim.scenario.schema import Scenario
