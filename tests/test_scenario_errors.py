@@ -1,8 +1,11 @@
 """Bad scenario files: each is refused with its field path, line and reason, and exit status 2.
 
-Each test breaks one thing in a valid scenario (or writes a file that is not a scenario at all) and
-checks both layers: `load_scenario` raises `ScenarioError` naming exactly the expected problem, and
-`summit-sim validate` prints it as `FILE:LINE: field.path: message`, exits 2 and shows no traceback.
+Most cases are rows of a table: an input (usually the valid scenario below with one thing broken, or a
+file that is not a scenario at all), the field path of the problem, the line it is reported at and part
+of the message. Each row is checked on both layers: `load_scenario` raises `ScenarioError` naming exactly
+that one problem, and `summit-sim validate` prints it as `FILE:LINE: field.path: message`, exits 2 and
+shows no traceback. Cases with more than one problem, or that check something else too, are tests of
+their own.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import gc
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -105,6 +109,64 @@ def lines_equal_to(text: str, exact: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if line == exact]
 
 
+@dataclass(frozen=True)
+class Exactly:
+    """A whole line, for when every fragment of it is on other lines too."""
+
+    line: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file's content and the one problem it must be refused for.
+
+    `path` is the dotted field path ("" for the file as a whole). `at` is where the problem is reported:
+    a line number, the only line containing this text, an `Exactly` line, or `None` for no line.
+    The message must contain `fragment` and end with `ends`.
+    """
+
+    content: str | bytes
+    path: str
+    at: int | str | Exactly | None
+    fragment: str
+    ends: str = ""
+
+    def line(self) -> int | None:
+        if self.at is None or isinstance(self.at, int):
+            return self.at
+        assert isinstance(self.content, str)
+        if isinstance(self.at, Exactly):
+            (n,) = lines_equal_to(self.content, self.at.line)
+            return n
+        return line_of(self.content, self.at)
+
+
+def bad(
+    old: str,
+    new: str,
+    path: str,
+    fragment: str,
+    *,
+    at: int | str | Exactly = "",
+    ends: str = "",
+    base: str = VALID,
+) -> Refused:
+    """`base` with `old` replaced by `new`, refused at `path` with `fragment` (and `ends`).
+
+    The problem is reported on the line containing `at`; by default, the one line that `new` adds or changes.
+    """
+    if at == "":
+        changed = [line.strip() for line in new.splitlines() if line not in old.splitlines()]
+        assert len(changed) == 1, f"say which of the changed lines {changed} the problem is on"
+        at = changed[0]
+    return Refused(edit(old, new, base), path, at, fragment, ends)
+
+
+def after(line: str, added: str, path: str, fragment: str, *, at: int | str | Exactly = "") -> Refused:
+    """The valid scenario with `added` written after its only line `line`; otherwise as `bad`."""
+    return bad(f"{line}\n", f"{line}\n{added}\n", path, fragment, at=at)
+
+
 def write(tmp_path: Path, content: str | bytes, name: str = "scenario.yaml") -> Path:
     path = tmp_path / name
     if isinstance(content, bytes):
@@ -130,24 +192,19 @@ def validate_fails(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-def refused(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    content: str | bytes,
-    path: str,
-    line: int | None,
-    fragment: str,
-) -> Problem:
-    """Assert the file is refused for exactly one problem at `line`, `path`, with `fragment`."""
-    file = write(tmp_path, content)
+def refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused) -> Problem:
+    """Assert the file is refused for exactly the one problem `case` describes, on both layers."""
+    file = write(tmp_path, case.content)
+    line = case.line()
     problems = problems_in(file)
     assert len(problems) == 1, problems
     (p,) = problems
-    assert (p.file, p.line, p.path) == (str(file), line, path)
-    assert fragment in p.message
+    assert (p.file, p.line, p.path) == (str(file), line, case.path)
+    assert case.fragment in p.message
+    assert p.message.endswith(case.ends)
     err = validate_fails(file, capsys)
     where = str(file) if line is None else f"{file}:{line}"
-    prefix = f"{where}: {path}: " if path else f"{where}: "
+    prefix = f"{where}: {case.path}: " if case.path else f"{where}: "
     lines = err.splitlines()
     assert lines == [str(p), "summit-sim: 1 problem in the scenario"]
     assert lines[0].startswith(prefix)
@@ -181,44 +238,73 @@ def test_every_example_validates(example: Path, capsys: pytest.CaptureFixture[st
 
 
 # -- reading the file ------------------------------------------------------------------------------
-def test_yaml_syntax_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("    headcount: 40\n", "\theadcount: 40\n")  # a tab cannot indent YAML
-    refused(tmp_path, capsys, text, "", line_of(text, "\theadcount"), "YAML syntax error")
+def tagged(tag: str) -> Refused:
+    """The valid scenario with a latitude written as `tag`: only plain data tags are allowed."""
+    return bad("    lat: -12.046\n", f"    lat: {tag}\n", "", "is not allowed: a scenario is plain data")
 
 
-def test_unclosed_quote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = 'name: "errors\nstart: 2024-11-14 00:00\n'
-    refused(tmp_path, capsys, text, "", 3, "YAML syntax error")
+_LATIN1 = edit("name: errors\n", "name: errors\ndescription: Caf\xe9 de Lima\n").encode("latin-1")
+_MAPPING = "a scenario is a YAML mapping of fields, not "
+
+#: Files that cannot be read as a scenario at all.
+READING = {
+    # a tab cannot indent YAML
+    "yaml-syntax-error": bad("    headcount: 40\n", "\theadcount: 40\n", "", "YAML syntax error"),
+    "unclosed-quote": Refused('name: "errors\nstart: 2024-11-14 00:00\n', "", 3, "YAML syntax error"),
+    "empty-file": Refused("", "", None, "the file is empty"),
+    "comments-only": Refused("# a scenario, some day\n\n", "", None, "the file is empty"),
+    "document-is-a-list": Refused("- name: a\n- name: b\n", "", 1, _MAPPING + "a list"),
+    "document-is-a-number": Refused("42\n", "", 1, _MAPPING + "a number"),
+    "document-is-a-string": Refused("just words\n", "", 1, _MAPPING + "a string"),
+    "binary-file": Refused(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "", None, "binary data, not a YAML text file"
+    ),
+    "non-utf8-bytes": Refused(
+        _LATIN1, "", None, f"not UTF-8 text (bad byte at offset {_LATIN1.index(0xE9)})"
+    ),
+    "duplicate-key": after("    headcount: 40", "    headcount: 400", "", "duplicate key 'headcount'"),
+    "tag-object": tagged("!!python/object:collections.OrderedDict {lat: 1.0}"),
+    "tag-name": tagged("!!python/name:os.system"),
+    "tag-local": tagged("!custom {lat: 1.0}"),
+    "tag-set": tagged("!!set {a, b}"),
+}
+
+#: Structures that would recurse without end.
+TOO_DEEP = {
+    "self-containing-alias": Refused(
+        edit("name: errors\n", "name: errors\nnote: &loop [*loop]\n"),
+        "",
+        None,
+        "an alias (*name) contains itself",
+    ),
+    "absurdly-deep-nesting": Refused(
+        "name: " + "[" * 2000 + "]" * 2000 + "\n", "", None, "nested too deeply"
+    ),
+}
 
 
-def test_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    refused(tmp_path, capsys, "", "", None, "the file is empty")
-
-
-def test_file_of_comments_only_is_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    refused(tmp_path, capsys, "# a scenario, some day\n\n", "", None, "the file is empty")
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [("- name: a\n- name: b\n", "a list"), ("42\n", "a number"), ("just words\n", "a string")],
-    ids=["list", "number", "string"],
-)
-def test_document_must_be_a_mapping(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, kind: str
+@pytest.mark.parametrize("case", READING.values(), ids=READING)
+def test_unreadable_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused
 ) -> None:
-    refused(tmp_path, capsys, text, "", 1, f"a scenario is a YAML mapping of fields, not {kind}")
+    refused(tmp_path, capsys, case)
 
 
-def test_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    content = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
-    refused(tmp_path, capsys, content, "", None, "binary data, not a YAML text file")
+@pytest.fixture
+def no_gc_at_depth() -> Iterator[None]:
+    """Finalise earlier tests' garbage now, not at the bottom of a stack at the recursion limit."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
 
 
-def test_non_utf8_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    content = edit("name: errors\n", "name: errors\ndescription: Caf\xe9 de Lima\n").encode("latin-1")
-    offset = content.index(b"\xe9")
-    refused(tmp_path, capsys, content, "", None, f"not UTF-8 text (bad byte at offset {offset})")
+@pytest.mark.usefixtures("no_gc_at_depth")
+@pytest.mark.parametrize("case", TOO_DEEP.values(), ids=TOO_DEEP)
+def test_endless_structure_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused
+) -> None:
+    refused(tmp_path, capsys, case)
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -232,11 +318,6 @@ def test_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert validate_fails(tmp_path, capsys).startswith(f"{tmp_path}: is a directory")
 
 
-def test_duplicate_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("    headcount: 40\n", "    headcount: 40\n    headcount: 400\n")
-    refused(tmp_path, capsys, text, "", line_of(text, "headcount: 400"), "duplicate key 'headcount'")
-
-
 def test_merged_keys_may_be_overridden() -> None:
     # `<<: *name` copies a mapping in; keys written beside it win, and are not duplicates.
     data, _ = load_with_lines("base: &b {lat: 1, lon: 2}\nlima:\n  <<: *b\n  lat: 3\n")
@@ -245,47 +326,10 @@ def test_merged_keys_may_be_overridden() -> None:
 
 def test_python_tags_are_refused_and_never_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "ran"
-    text = edit("name: errors\n", f'name: !!python/object/apply:os.system ["touch {marker}"]\n')
-    refused(
-        tmp_path, capsys, text, "", 1, "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
-    )
+    apply = f'name: !!python/object/apply:os.system ["touch {marker}"]'
+    message = "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
+    refused(tmp_path, capsys, bad("name: errors", apply, "", message, at=1))
     assert not marker.exists()
-
-
-@pytest.mark.parametrize(
-    "tagged",
-    [
-        "!!python/object:collections.OrderedDict {lat: 1.0}",
-        "!!python/name:os.system",
-        "!custom {lat: 1.0}",
-        "!!set {a, b}",
-    ],
-    ids=["object", "name", "local-tag", "set"],
-)
-def test_only_plain_data_tags(tmp_path: Path, capsys: pytest.CaptureFixture[str], tagged: str) -> None:
-    text = edit("    lat: -12.046\n", f"    lat: {tagged}\n")
-    refused(tmp_path, capsys, text, "", line_of(text, tagged), "is not allowed: a scenario is plain data")
-
-
-@pytest.fixture
-def no_gc_at_depth() -> Iterator[None]:
-    """Finalise earlier tests' garbage now, not at the bottom of a stack at the recursion limit."""
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
-
-
-@pytest.mark.usefixtures("no_gc_at_depth")
-def test_self_containing_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("name: errors\n", "name: errors\nnote: &loop [*loop]\n")
-    refused(tmp_path, capsys, text, "", None, "an alias (*name) contains itself")
-
-
-@pytest.mark.usefixtures("no_gc_at_depth")
-def test_absurdly_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = "name: " + "[" * 2000 + "]" * 2000 + "\n"
-    refused(tmp_path, capsys, text, "", None, "nested too deeply")
 
 
 def test_times_of_day_are_not_sexagesimal_numbers() -> None:
@@ -302,370 +346,279 @@ def test_unquoted_times_of_day_reach_the_scenario(tmp_path: Path) -> None:
 
 
 # -- single fields ---------------------------------------------------------------------------------
-def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("end: 2024-11-17 00:00\n", "end: 2024-11-17 00:00\nreplication: 5\n")
-    refused(tmp_path, capsys, text, "replication", line_of(text, "replication:"), "unknown key")
+_HH_MM = "expected a time of day as HH:MM"
 
-
-def test_unknown_nested_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("    headcount: 40\n", "    headcount: 40\n    head_count: 40\n")
-    refused(tmp_path, capsys, text, "forces.police.head_count", line_of(text, "head_count"), "unknown key")
-
-
-def test_unknown_key_in_a_distribution(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("        mean: 20\n", "        mean: 20\n        scale: 3\n")
-    path = "delegations.usa.arrival.delay_min.scale"
-    refused(tmp_path, capsys, text, path, line_of(text, "scale:"), "unknown key")
-
-
-def test_missing_required_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("    required: 4\n", "")
-    refused(
-        tmp_path, capsys, text, "posts.gate.required", line_of(text, "  gate:"), "required field is missing"
-    )
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "path", "fragment"),
-    [
-        ("headcount: 40", "headcount: forty", "forces.police.headcount", "valid integer"),
-        ("headcount: 40", "headcount: 40.5", "forces.police.headcount", "valid integer"),
-        ("headcount: 40", 'headcount: "40"', "forces.police.headcount", "valid integer"),
-        ("lat: -12.046", "lat: south", "cities.lima.lat", "valid number"),
-        ("forces: [police]\n    windows", "forces: police\n    windows", "posts.gate.forces", "valid list"),
-        ("escort_team: 6", "escort_team: 0", "tiers.leader.escort_team", "greater than or equal to 1"),
-        ("timezone: America/Lima", "timezone: Lima", "timezone", "unknown IANA timezone 'Lima'"),
-        ("    to: 06:00", "    to: 6:00", "posts.gate.daily[0].to", "expected a time of day as HH:MM"),
-        ("    to: 06:00", "    to: 24:00", "posts.gate.daily[0].to", "expected a time of day as HH:MM"),
-    ],
-    ids=[
-        "word-for-count",
-        "fraction-for-count",
-        "quoted-count",
-        "word-for-number",
-        "name-for-list",
-        "empty-team",
-        "unknown-timezone",
-        "one-digit-hour",
-        "hour-24",
-    ],
-)
-def test_wrong_type(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, path: str, fragment: str
-) -> None:
-    text = edit(old, new)
-    refused(tmp_path, capsys, text, path, line_of(text, new.splitlines()[0].strip()), fragment)
-
-
-def test_negative_headcount(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("headcount: 40", "headcount: -5")
-    p = refused(
-        tmp_path,
-        capsys,
-        text,
+#: One field wrong on its own: bad(old text, new text, field path, message fragment), reported on the
+#: changed line unless `at` says otherwise.
+FIELDS = {
+    "unknown-top-level-key": after("end: 2024-11-17 00:00", "replication: 5", "replication", "unknown key"),
+    "unknown-nested-key": after(
+        "    headcount: 40", "    head_count: 40", "forces.police.head_count", "unknown key"
+    ),
+    "unknown-key-in-a-distribution": after(
+        "        mean: 20", "        scale: 3", "delegations.usa.arrival.delay_min.scale", "unknown key"
+    ),
+    # reported at the mapping that lacks it
+    "missing-required-field": bad(
+        "    required: 4\n", "", "posts.gate.required", "required field is missing", at="  gate:"
+    ),
+    # -- a value of the wrong type or form
+    "word-for-count": bad("headcount: 40", "headcount: forty", "forces.police.headcount", "valid integer"),
+    "fraction-for-count": bad("headcount: 40", "headcount: 40.5", "forces.police.headcount", "valid integer"),
+    "quoted-count": bad("headcount: 40", 'headcount: "40"', "forces.police.headcount", "valid integer"),
+    "word-for-number": bad("lat: -12.046", "lat: south", "cities.lima.lat", "valid number"),
+    "name-for-list": bad(
+        "forces: [police]\n    windows", "forces: police\n    windows", "posts.gate.forces", "valid list"
+    ),
+    "empty-team": bad(
+        "escort_team: 6", "escort_team: 0", "tiers.leader.escort_team", "greater than or equal to 1"
+    ),
+    "unknown-timezone": bad(
+        "timezone: America/Lima", "timezone: Lima", "timezone", "unknown IANA timezone 'Lima'"
+    ),
+    "one-digit-hour": bad("    to: 06:00", "    to: 6:00", "posts.gate.daily[0].to", _HH_MM),
+    "hour-24": bad("    to: 06:00", "    to: 24:00", "posts.gate.daily[0].to", _HH_MM),
+    "utc-offset": bad(
+        "start: 2024-11-14 00:00",
+        "start: 2024-11-14T00:00:00-05:00",
+        "start",
+        "give local times without a UTC offset",
+    ),
+    # -- a number out of range
+    "negative-headcount": bad(
+        "headcount: 40",
+        "headcount: -5",
         "forces.police.headcount",
-        line_of(text, "headcount"),
         "greater than or equal to 0",
-    )
-    assert p.message.endswith("(got -5)")
-
-
-def test_negative_duration_in_a_distribution(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("        mean: 20\n", "        mean: -20\n")
-    refused(
-        tmp_path,
-        capsys,
-        text,
-        "delegations.usa.arrival.delay_min.mean",
-        line_of(text, "mean: -20"),
-        "greater than 0",
-    )
-
-
-def test_negative_plain_number_duration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        ends="(got -5)",
+    ),
+    "negative-mean-in-a-distribution": bad(
+        "mean: 20", "mean: -20", "delegations.usa.arrival.delay_min.mean", "greater than 0"
+    ),
     # A plain number means `fixed`; the problem is reported at the number, not at a hidden `value`.
-    text = edit("travel_min: 10", "travel_min: -10")
-    path = "incidents.lima_incidents.travel_min"
-    refused(tmp_path, capsys, text, path, line_of(text, "travel_min"), "greater than or equal to 0")
-
-
-def test_negative_uniform_bound(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("      low: 20\n", "      low: -20\n")
-    path = "incidents.lima_incidents.on_scene_min.low"
-    refused(tmp_path, capsys, text, path, line_of(text, "low: -20"), "greater than or equal to 0")
-
-
-@pytest.mark.parametrize(
-    ("value", "fragment"),
-    [("1.5", "less than or equal to 1"), ("-0.1", "greater than or equal to 0")],
-    ids=["above-one", "below-zero"],
-)
-def test_probability_outside_0_1(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, fragment: str
-) -> None:
-    text = edit("absence_prob: 0.05", f"absence_prob: {value}")
-    refused(tmp_path, capsys, text, "forces.police.absence_prob", line_of(text, "absence_prob"), fragment)
-
-
-def test_target_probability_outside_0_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("end: 2024-11-17 00:00\n", "end: 2024-11-17 00:00\ntargets:\n  p_critical_gap_max: 5\n")
-    path = "targets.p_critical_gap_max"
-    refused(tmp_path, capsys, text, path, line_of(text, "p_critical_gap_max"), "less than or equal to 1")
-
-
-def test_city_split_must_sum_to_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("      lima: 1.0\n", "      lima: 0.7\n")
-    p = refused(
-        tmp_path, capsys, text, "forces.police.cities", line_of(text, "    cities:"), "shares must sum to 1"
-    )
-    assert "got 0.7" in p.message
-
-
-def test_role_split_must_sum_to_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit(
-        "    absence_prob: 0.05\n", "    absence_prob: 0.05\n    roles: {security: 0.6, logistics: 0.6}\n"
-    )
-    refused(
-        tmp_path,
-        capsys,
-        text,
+    "negative-plain-number-duration": bad(
+        "travel_min: 10",
+        "travel_min: -10",
+        "incidents.lima_incidents.travel_min",
+        "greater than or equal to 0",
+    ),
+    "negative-uniform-bound": bad(
+        "low: 20", "low: -20", "incidents.lima_incidents.on_scene_min.low", "greater than or equal to 0"
+    ),
+    "probability-above-one": bad(
+        "absence_prob: 0.05", "absence_prob: 1.5", "forces.police.absence_prob", "less than or equal to 1"
+    ),
+    "probability-below-zero": bad(
+        "absence_prob: 0.05", "absence_prob: -0.1", "forces.police.absence_prob", "greater than or equal to 0"
+    ),
+    "target-probability-above-one": after(
+        "end: 2024-11-17 00:00",
+        "targets:\n  p_critical_gap_max: 5",
+        "targets.p_critical_gap_max",
+        "less than or equal to 1",
+        at="p_critical_gap_max",
+    ),
+    # -- fields that disagree within one mapping: reported at the mapping
+    "city-split-not-one": bad(
+        "lima: 1.0", "lima: 0.7", "forces.police.cities", "shares must sum to 1, got 0.7", at="    cities:"
+    ),
+    "role-split-not-one": after(
+        "    absence_prob: 0.05",
+        "    roles: {security: 0.6, logistics: 0.6}",
         "forces.police.roles",
-        line_of(text, "roles:"),
         "shares must sum to 1, got 1.2",
-    )
-
-
-def test_window_ending_before_it_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("end: 2024-11-15 18:00", "end: 2024-11-15 06:00")
-    path = "posts.gate.windows[0]"
-    p = refused(
-        tmp_path, capsys, text, path, line_of(text, "- start: 2024-11-15 08:00"), "must be after start"
-    )
-    assert "2024-11-15 06:00" in p.message
-
-
-def test_scenario_ending_before_it_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("end: 2024-11-17 00:00", "end: 2024-11-13 00:00")
-    refused(tmp_path, capsys, text, "", 1, "end (2024-11-13 00:00:00) must be after start")
-
-
-def test_departure_before_arrival(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("scheduled: 2024-11-16 19:00", "scheduled: 2024-11-14 12:00")
-    refused(
-        tmp_path,
-        capsys,
-        text,
+    ),
+    "window-ending-before-it-starts": bad(
+        "end: 2024-11-15 18:00",
+        "end: 2024-11-15 06:00",
+        "posts.gate.windows[0]",
+        "end (2024-11-15 06:00:00) must be after start",
+        at="- start: 2024-11-15 08:00",
+    ),
+    "scenario-ending-before-it-starts": bad(
+        "end: 2024-11-17 00:00",
+        "end: 2024-11-13 00:00",
+        "",
+        "end (2024-11-13 00:00:00) must be after start",
+        at=1,
+    ),
+    "departure-before-arrival": bad(
+        "scheduled: 2024-11-16 19:00",
+        "scheduled: 2024-11-14 12:00",
         "delegations.usa",
-        line_of(text, "  usa:"),
         "departure.scheduled must be after",
-    )
-
-
-def test_utc_offset_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("start: 2024-11-14 00:00", "start: 2024-11-14T00:00:00-05:00")
-    refused(tmp_path, capsys, text, "start", 3, "give local times without a UTC offset")
-
-
-_DISTRIBUTIONS = {
-    "uniform-high-below-low": (
-        "kind: uniform\n      low: 20\n      high: 10",
-        "incidents.lima_incidents.on_scene_min",
-        "on_scene_min:",
-        "high (10.0) is below low (20.0)",
-    ),
-    "triangular-mode-outside": (
-        "kind: triangular\n      low: 20\n      mode: 50\n      high: 40",
-        "incidents.lima_incidents.on_scene_min",
-        "on_scene_min:",
-        "needs low <= mode <= high",
-    ),
-    "normal-sd-zero": (
-        "kind: normal\n      mean: 30\n      sd: 0",
-        "incidents.lima_incidents.on_scene_min.sd",
-        "sd: 0",
-        "greater than 0",
-    ),
-    "normal-no-mass": (
-        "kind: normal\n      mean: -300\n      sd: 10",
-        "incidents.lima_incidents.on_scene_min",
-        "on_scene_min:",
-        "almost no probability lies between low and high",
-    ),
-    "lognormal-mean-zero": (
-        "kind: lognormal\n      mean: 0\n      sd: 10",
-        "incidents.lima_incidents.on_scene_min.mean",
-        "mean: 0",
-        "greater than 0",
-    ),
-    "exponential-mean-negative": (
-        "kind: exponential\n      mean: -5",
-        "incidents.lima_incidents.on_scene_min.mean",
-        "mean: -5",
-        "greater than 0",
-    ),
-    "empirical-weights-mismatch": (
-        "kind: empirical\n      values: [10, 20, 30]\n      weights: [1, 2]",
-        "incidents.lima_incidents.on_scene_min",
-        "on_scene_min:",
-        "weights has 2 entries but values has 3",
-    ),
-    "empirical-no-values": (
-        "kind: empirical\n      values: []",
-        "incidents.lima_incidents.on_scene_min.values",
-        "values: []",
-        "at least 1 item",
-    ),
-    "unknown-kind": (
-        "kind: gamma\n      shape: 2",
-        "incidents.lima_incidents.on_scene_min",
-        "on_scene_min:",
-        "a distribution has unknown kind 'gamma' (one of empirical, exponential, fixed,",
-    ),
-    "missing-kind": (
-        "low: 20\n      high: 40",
-        "incidents.lima_incidents.on_scene_min",
-        "on_scene_min:",
-        "needs a `kind`",
+        at="  usa:",
     ),
 }
 
 
-@pytest.mark.parametrize(
-    ("body", "path", "at", "fragment"), list(_DISTRIBUTIONS.values()), ids=list(_DISTRIBUTIONS)
-)
-def test_impossible_distribution_parameters(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, path: str, at: str, fragment: str
+def on_scene(body: str, fragment: str, param: str = "") -> Refused:
+    """The incidents' time on scene (uniform, 20 to 40) written as `body`, refused with `fragment`.
+
+    A problem with one `param` is reported at that parameter, one with the whole distribution at its key.
+    """
+    path, at = "incidents.lima_incidents.on_scene_min", "on_scene_min:"
+    if param:
+        path += f".{param}"
+        (at,) = (line.strip() for line in body.splitlines() if line.strip().startswith(f"{param}:"))
+    return bad("kind: uniform\n      low: 20\n      high: 40", body, path, fragment, at=at)
+
+
+#: Distributions that cannot be: on_scene(body, message fragment[, the parameter at fault]).
+DISTRIBUTIONS = {
+    "uniform-high-below-low": on_scene(
+        "kind: uniform\n      low: 20\n      high: 10", "high (10.0) is below low (20.0)"
+    ),
+    "triangular-mode-outside": on_scene(
+        "kind: triangular\n      low: 20\n      mode: 50\n      high: 40", "needs low <= mode <= high"
+    ),
+    "normal-sd-zero": on_scene("kind: normal\n      mean: 30\n      sd: 0", "greater than 0", "sd"),
+    "normal-no-mass": on_scene(
+        "kind: normal\n      mean: -300\n      sd: 10", "almost no probability lies between low and high"
+    ),
+    "lognormal-mean-zero": on_scene("kind: lognormal\n      mean: 0\n      sd: 10", "greater than 0", "mean"),
+    "exponential-mean-negative": on_scene("kind: exponential\n      mean: -5", "greater than 0", "mean"),
+    "empirical-weights-mismatch": on_scene(
+        "kind: empirical\n      values: [10, 20, 30]\n      weights: [1, 2]",
+        "weights has 2 entries but values has 3",
+    ),
+    "empirical-no-values": on_scene("kind: empirical\n      values: []", "at least 1 item", "values"),
+    "unknown-kind": on_scene(
+        "kind: gamma\n      shape: 2",
+        "a distribution has unknown kind 'gamma' (one of empirical, exponential, fixed,",
+    ),
+    "missing-kind": on_scene("low: 20\n      high: 40", "needs a `kind`"),
+}
+
+
+@pytest.mark.parametrize("case", FIELDS.values(), ids=FIELDS)
+def test_bad_field_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused) -> None:
+    refused(tmp_path, capsys, case)
+
+
+@pytest.mark.parametrize("case", DISTRIBUTIONS.values(), ids=DISTRIBUTIONS)
+def test_impossible_distribution_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused
 ) -> None:
-    text = edit("kind: uniform\n      low: 20\n      high: 40", body)
-    refused(tmp_path, capsys, text, path, line_of(text, at), fragment)
+    refused(tmp_path, capsys, case)
 
 
 # -- cross-references and windows (checked once every field is valid) ------------------------------
-@pytest.mark.parametrize(
-    ("old", "new", "path", "fragment"),
-    [
-        (
-            "  venue:\n    city: lima",
-            "  venue:\n    city: cusco",
-            "sites.venue.city",
-            "unknown city 'cusco' (known: lima)",
-        ),
-        ("      lima: 1.0", "      callao: 1.0", "forces.police.cities.callao", "unknown city 'callao'"),
-        (
-            "    city: lima\n    rate_per_day",
-            "    city: cusco\n    rate_per_day",
-            "incidents.lima_incidents.city",
-            "unknown city 'cusco'",
-        ),
-        (
-            "    site: venue",
-            "    site: palace",
-            "posts.gate.site",
-            "unknown site 'palace' (known: airport, hotel, venue)",
-        ),
-        ("    hotel: hotel", "    hotel: sheraton", "delegations.usa.hotel", "unknown site 'sheraton'"),
-        (
-            "      airport: airport\n      scheduled: 2024-11-14",
-            "      airport: jorge_chavez\n      scheduled: 2024-11-14",
-            "delegations.usa.arrival.airport",
-            "unknown site 'jorge_chavez'",
-        ),
-        (
-            "    forces: [police]\n    windows",
-            "    forces: [police, army]\n    windows",
-            "posts.gate.forces[1]",
-            "unknown force 'army' (known: police)",
-        ),
-        (
-            "escort_forces: [police]",
-            "escort_forces: [marines]",
-            "delegations.usa.escort_forces[0]",
-            "unknown force 'marines'",
-        ),
-        (
-            "    team: 4\n    forces: [police]",
-            "    team: 4\n    forces: [qrf]",
-            "incidents.lima_incidents.forces[0]",
-            "unknown force 'qrf'",
-        ),
-        (
-            "    tier: leader",
-            "    tier: minister",
-            "delegations.usa.tier",
-            "unknown tier 'minister' (known: leader)",
-        ),
-    ],
-    ids=[
-        "site-city",
-        "force-city-split",
-        "incident-city",
-        "post-site",
-        "hotel",
-        "airport",
-        "post-force",
-        "escort-force",
-        "incident-force",
-        "tier",
-    ],
-)
-def test_unknown_reference(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, path: str, fragment: str
-) -> None:
-    text = edit(old, new)
-    wrong = fragment.split("'")[1]
-    refused(tmp_path, capsys, text, path, line_of(text, wrong), fragment)
+def outside(old: str, new: str, path: str) -> Refused:
+    """`old` replaced by `new`, a time outside the scenario window."""
+    return bad(
+        old, new, path, "is outside the scenario window", ends="2024-11-14 00:00:00 to 2024-11-17 00:00:00"
+    )
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "path"),
-    [
-        ("- start: 2024-11-15 08:00", "- start: 2024-11-13 08:00", "posts.gate.windows[0].start"),
-        ("end: 2024-11-15 18:00", "end: 2024-11-17 18:00", "posts.gate.windows[0].end"),
-        ("scheduled: 2024-11-14 17:45", "scheduled: 2024-11-12 17:45", "delegations.usa.arrival.scheduled"),
-        ("scheduled: 2024-11-16 19:00", "scheduled: 2024-11-18 19:00", "delegations.usa.departure.scheduled"),
-        (
-            "    to: 06:00\n",
-            "    to: 06:00\n        first_date: 2024-11-20\n",
-            "posts.gate.daily[0].first_date",
-        ),
-        (
-            "    rate_per_day: 6\n",
-            "    rate_per_day: 6\n    last: 2024-11-18 00:00\n",
-            "incidents.lima_incidents.last",
-        ),
-    ],
-    ids=["window-start", "window-end", "arrival", "departure", "daily-first-date", "incidents-last"],
-)
-def test_time_outside_the_scenario_window(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, path: str
-) -> None:
-    text = edit(old, new)
-    changed = next(line for line in new.splitlines() if line not in old.splitlines()).strip()
-    p = refused(tmp_path, capsys, text, path, line_of(text, changed), "is outside the scenario window")
-    assert p.message.endswith("2024-11-14 00:00:00 to 2024-11-17 00:00:00")
+_ARMY = "\nforces:\n  army:\n    headcount: 10\n    swept: true\n    cities: {lima: 1.0}\n"
+_SWEPT_POLICE = edit("    absence_prob: 0.05\n", "    absence_prob: 0.05\n    swept: true\n")
 
-
-def test_programme_movement_outside_the_stay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit(
+#: Names that point nowhere (reported at the name) and times outside their window.
+REFERENCES = {
+    "unknown-site-city": bad(
+        "  venue:\n    city: lima",
+        "  venue:\n    city: cusco",
+        "sites.venue.city",
+        "unknown city 'cusco' (known: lima)",
+    ),
+    "unknown-force-city-split": bad(
+        "      lima: 1.0", "      callao: 1.0", "forces.police.cities.callao", "unknown city 'callao'"
+    ),
+    "unknown-incident-city": bad(
+        "    city: lima\n    rate_per_day",
+        "    city: cusco\n    rate_per_day",
+        "incidents.lima_incidents.city",
+        "unknown city 'cusco'",
+    ),
+    "unknown-post-site": bad(
+        "    site: venue",
+        "    site: palace",
+        "posts.gate.site",
+        "unknown site 'palace' (known: airport, hotel, venue)",
+    ),
+    "unknown-hotel": bad(
+        "    hotel: hotel", "    hotel: sheraton", "delegations.usa.hotel", "unknown site 'sheraton'"
+    ),
+    "unknown-airport": bad(
+        "      airport: airport\n      scheduled: 2024-11-14",
+        "      airport: jorge_chavez\n      scheduled: 2024-11-14",
+        "delegations.usa.arrival.airport",
+        "unknown site 'jorge_chavez'",
+    ),
+    "unknown-post-force": bad(
+        "    forces: [police]\n    windows",
+        "    forces: [police, army]\n    windows",
+        "posts.gate.forces[1]",
+        "unknown force 'army' (known: police)",
+    ),
+    "unknown-escort-force": bad(
+        "escort_forces: [police]",
+        "escort_forces: [marines]",
+        "delegations.usa.escort_forces[0]",
+        "unknown force 'marines'",
+    ),
+    "unknown-incident-force": bad(
+        "    team: 4\n    forces: [police]",
+        "    team: 4\n    forces: [qrf]",
+        "incidents.lima_incidents.forces[0]",
+        "unknown force 'qrf'",
+    ),
+    "unknown-tier": bad(
+        "    tier: leader",
+        "    tier: minister",
+        "delegations.usa.tier",
+        "unknown tier 'minister' (known: leader)",
+    ),
+    "outside-window-start": outside(
+        "- start: 2024-11-15 08:00", "- start: 2024-11-13 08:00", "posts.gate.windows[0].start"
+    ),
+    "outside-window-end": outside(
+        "end: 2024-11-15 18:00", "end: 2024-11-17 18:00", "posts.gate.windows[0].end"
+    ),
+    "outside-arrival": outside(
+        "scheduled: 2024-11-14 17:45", "scheduled: 2024-11-12 17:45", "delegations.usa.arrival.scheduled"
+    ),
+    "outside-departure": outside(
+        "scheduled: 2024-11-16 19:00", "scheduled: 2024-11-18 19:00", "delegations.usa.departure.scheduled"
+    ),
+    "outside-daily-first-date": outside(
+        "    to: 06:00\n", "    to: 06:00\n        first_date: 2024-11-20\n", "posts.gate.daily[0].first_date"
+    ),
+    "outside-incidents-last": outside(
+        "    rate_per_day: 6\n",
+        "    rate_per_day: 6\n    last: 2024-11-18 00:00\n",
+        "incidents.lima_incidents.last",
+    ),
+    "programme-movement-outside-the-stay": bad(
         "    departure:\n",
         "    programme:\n      - at: 2024-11-14 09:00\n        to: venue\n    departure:\n",
-    )
-    path = "delegations.usa.programme[0].at"
-    refused(
-        tmp_path, capsys, text, path, line_of(text, "at: 2024-11-14 09:00"), "outside the delegation's stay"
-    )
-
-
-def test_unscheduled_period_ending_before_it_starts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = edit(
+        "delegations.usa.programme[0].at",
+        "outside the delegation's stay",
+        at="at: 2024-11-14 09:00",
+    ),
+    "unscheduled-period-ending-before-it-starts": bad(
         "    departure:\n",
         "    unscheduled:\n      rate_per_day: 4\n      duration_min: 30\n"
         "      first: 2024-11-16 00:00\n      last: 2024-11-15 00:00\n    departure:\n",
-    )
-    path = "delegations.usa.unscheduled.last"
-    refused(tmp_path, capsys, text, path, line_of(text, "last: 2024-11-15"), "must be after first")
+        "delegations.usa.unscheduled.last",
+        "must be after first",
+        at="last: 2024-11-15",
+    ),
+    "two-swept-forces": bad(
+        "\nforces:\n",
+        _ARMY,
+        "forces",
+        "only one force may be `swept: true`, found army, police",
+        at=Exactly("forces:"),
+        base=_SWEPT_POLICE,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFERENCES.values(), ids=REFERENCES)
+def test_bad_reference_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused) -> None:
+    refused(tmp_path, capsys, case)
 
 
 def test_delegation_sites_in_another_city(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -684,14 +637,6 @@ def test_delegation_sites_in_another_city(tmp_path: Path, capsys: pytest.Capture
             "escorts work within one city"
         )
     assert validate_fails(file, capsys).splitlines()[-1] == "summit-sim: 2 problems in the scenario"
-
-
-def test_two_swept_forces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = edit("    absence_prob: 0.05\n", "    absence_prob: 0.05\n    swept: true\n")
-    army = "\nforces:\n  army:\n    headcount: 10\n    swept: true\n    cities: {lima: 1.0}\n"
-    text = edit("\nforces:\n", army, text)
-    (line,) = lines_equal_to(text, "forces:")
-    refused(tmp_path, capsys, text, "forces", line, "only one force may be `swept: true`, found army, police")
 
 
 def test_unknown_air_and_fuel_references(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
