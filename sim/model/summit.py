@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import simpy
+from dataclasses import dataclass
 
 from sim.model.air import Aircraft, AirOps
 from sim.model.board import CityBoard
@@ -37,103 +37,112 @@ def run_replication(
     """
     s = scenario if troops is None else scenario.with_troops(troops)
     seed = s.seed if seed is None else seed
-    streams = Streams(seed, replication)
-    env = CountingEnvironment()
-    clock = Clock.of(s)
-    rec = Recorder(trace=trace)
-    travel = TravelTimes(s)
-    boards = {city: CityBoard(env, city, rec) for city in s.cities}
+    b = _Build.of(s, seed, replication, trace)
+    # The order of these steps is the order the processes start in, which orders same-time events.
+    _add_shifts(b)
+    _add_posts(b)
+    overwatch = _add_delegations(b)
+    _add_incidents(b)
+    fuel = _add_fuel(b)
+    air = _add_air(b, fuel, overwatch)
+    b.env.run(until=b.clock.horizon_h)
+    return _close(b, air, fuel, replication, seed)
 
-    for fname, force in s.forces.items():
+
+@dataclass(frozen=True)
+class _Build:
+    """What the builder steps share: the scenario, the SimPy environment and the run's services."""
+
+    s: Scenario
+    env: CountingEnvironment
+    clock: Clock
+    rec: Recorder
+    travel: TravelTimes
+    streams: Streams
+    boards: dict[str, CityBoard]
+
+    @classmethod
+    def of(cls, s: Scenario, seed: int, replication: int, trace: bool) -> _Build:
+        env = CountingEnvironment()
+        rec = Recorder(trace=trace)
+        boards = {city: CityBoard(env, city, rec) for city in s.cities}
+        return cls(s, env, Clock.of(s), rec, TravelTimes(s), Streams(seed, replication), boards)
+
+
+def _add_shifts(b: _Build) -> None:
+    """Every (force, city, role) pool on its board, and the shift rotation of those with people."""
+    for fname, force in b.s.forces.items():
         for (city, role), people in pools_of(force).items():
-            board = boards[city]
+            board = b.boards[city]
             board.add_pool(fname, role, DutyTotals())
             if people:
-                rng = streams[f"absence.{fname}.{city}.{role}"]
-                env.process(shift_rotation(env, board, fname, force, role, people, clock, rng, rec))
+                rng = b.streams[f"absence.{fname}.{city}.{role}"]
+                b.env.process(shift_rotation(b.env, board, fname, force, role, people, b.clock, rng, b.rec))
 
-    for pname, post in s.posts.items():
-        site = s.sites[post.site]
-        board = boards[site.city]
+
+def _add_posts(b: _Build) -> None:
+    """Every post on its city's board, with its requirement schedule."""
+    for pname, post in b.s.posts.items():
+        site = b.s.sites[post.site]
+        board = b.boards[site.city]
         totals = PostTotals(site.city, post.site, post.critical)
         slot = board.add_post(pname, post.site, post.forces, post.role, post.priority, totals)
-        env.process(post_schedule(env, board, slot, requirement_steps(post, s, clock)))
+        b.env.process(post_schedule(b.env, board, slot, requirement_steps(post, b.s, b.clock)))
 
+
+def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    """Every delegation (each of `count` copies) and its movements; returns, for those with air
+    overwatch, (delegation, hotel, movement windows)."""
+    s = b.s
     overwatch: list[tuple[str, str, list[tuple[float, float]]]] = []
     for dname, d in s.delegations.items():
         tier = s.tiers[d.tier]
         team = d.escort_team or tier.escort_team
-        board = boards[s.sites[d.hotel].city]
+        board = b.boards[s.sites[d.hotel].city]
         for k in range(d.count):
             name = dname if d.count == 1 else f"{dname}.{k + 1}"
-            plan = delegation_plan(name, d, clock, streams[f"delegation.{name}"])
-            env.process(
-                delegation_process(env, board, rec, plan, d, team, tier.priority, travel, clock.horizon_h)
+            plan = delegation_plan(name, d, b.clock, b.streams[f"delegation.{name}"])
+            b.env.process(
+                delegation_process(
+                    b.env, board, b.rec, plan, d, team, tier.priority, b.travel, b.clock.horizon_h
+                )
             )
             if d.air_overwatch and s.delegation_overwatch is not None:
-                overwatch.append((name, d.hotel, _movement_windows(plan, d, travel, clock.horizon_h)))
-
-    for iname, inc in s.incidents.items():
-        times = incident_times(inc, clock, streams[f"incidents.{iname}.times"])
-        travel_h = inc.travel_min.sample_many(streams[f"incidents.{iname}.travel"], len(times))
-        scene_h = inc.on_scene_min.sample_many(streams[f"incidents.{iname}.on_scene"], len(times))
-        board = boards[inc.city]
-        env.process(incident_stream(env, board, rec, iname, inc, times, travel_h / 60, scene_h / 60))
-
-    fuel = _build_fuel(env, s, boards, travel, streams, rec, clock.horizon_h)
-    air = _build_air(env, s, boards, fuel, travel, streams, rec, clock, overwatch)
-
-    env.run(until=clock.horizon_h)
-    for board in boards.values():
-        board.finish(clock.horizon_h)
-    air.finish(clock.horizon_h)
-    for station in fuel.values():
-        station.finish(clock.horizon_h)
-    rec.events.sort(key=lambda e: e.time_h)
-    open_incidents = sum(1 for r in rec.responses if r.dispatched_h != r.dispatched_h)
-    return ReplicationRecord(
-        scenario=s.name,
-        replication=replication,
-        seed=seed,
-        troops=None if s.swept_force is None else s.forces[s.swept_force].headcount,
-        horizon_h=clock.horizon_h,
-        posts=rec.posts,
-        duty=rec.duty,
-        gaps=rec.gaps,
-        movements=rec.movements,
-        responses=rec.responses,
-        incidents_open=open_incidents,
-        events=rec.events,
-        n_events=env.scheduled,
-        critical_tolerance_h=s.targets.critical_gap_tolerance_min / 60,
-        stations=air.stations,
-        aircraft={a.name: a.ledger for a in air.aircraft},
-        fuel={name: st.ledger for name, st in fuel.items()},
-        waiting=rec.waiting,
-    )
+                overwatch.append((name, d.hotel, _movement_windows(plan, d, b.travel, b.clock.horizon_h)))
+    return overwatch
 
 
-def _build_fuel(
-    env: simpy.Environment, s: Scenario, boards: dict[str, CityBoard], travel: TravelTimes,
-    streams: Streams, rec: Recorder, horizon_h: float,
-) -> dict[str, FuelStation]:  # fmt: skip
+def _add_incidents(b: _Build) -> None:
+    """Every incident stream, its times, travel and on-scene durations drawn up front."""
+    for iname, inc in b.s.incidents.items():
+        times = incident_times(inc, b.clock, b.streams[f"incidents.{iname}.times"])
+        travel_h = inc.travel_min.sample_many(b.streams[f"incidents.{iname}.travel"], len(times))
+        scene_h = inc.on_scene_min.sample_many(b.streams[f"incidents.{iname}.on_scene"], len(times))
+        board = b.boards[inc.city]
+        b.env.process(incident_stream(b.env, board, b.rec, iname, inc, times, travel_h / 60, scene_h / 60))
+
+
+def _add_fuel(b: _Build) -> dict[str, FuelStation]:
+    """Every fuel point, and the fuel trucks that resupply them."""
+    s = b.s
     points = {
-        name: FuelStation(env, name, s.sites[fp.site].city, fp.site, fp.capacity_gal, fp.initial_gal, rec)
+        name: FuelStation(b.env, name, s.sites[fp.site].city, fp.site, fp.capacity_gal, fp.initial_gal, b.rec)
         for name, fp in s.fuel_points.items()
     }
     for name, cfg in s.fuel_trucks.items():
-        board = boards[s.sites[cfg.depot].city]
+        board = b.boards[s.sites[cfg.depot].city]
         truck_fleet(
-            env, name, cfg, board, points, travel.road_km, streams[f"fuel_trucks.{name}"], rec, horizon_h
-        )
+            b.env, name, cfg, board, points, b.travel.road_km, b.streams[f"fuel_trucks.{name}"], b.rec,
+            b.clock.horizon_h,
+        )  # fmt: skip
     return points
 
 
-def _build_air(
-    env: simpy.Environment, s: Scenario, boards: dict[str, CityBoard], fuel: dict[str, FuelStation],
-    travel: TravelTimes, streams: Streams, rec: Recorder, clock: Clock,
-    overwatch: list[tuple[str, str, list[tuple[float, float]]]],
-) -> AirOps:  # fmt: skip
+def _add_air(
+    b: _Build, fuel: dict[str, FuelStation], overwatch: list[tuple[str, str, list[tuple[float, float]]]]
+) -> AirOps:
+    """Every aircraft, air coverage requirement and delegation overwatch."""
+    s = b.s
     fuel_at: dict[str, FuelStation] = {}
     for station in fuel.values():
         fuel_at.setdefault(station.site, station)
@@ -142,21 +151,56 @@ def _build_air(
         for receiver in t.receivers:
             tankers[receiver] = (*tankers.get(receiver, ()), tname)
     air = AirOps(
-        env, rec, boards, fuel_at, travel.km, lambda site: s.sites[site].city, streams.__getitem__, tankers
-    )
+        b.env, b.rec, b.boards, fuel_at, b.travel.km, lambda site: s.sites[site].city, b.streams.__getitem__,
+        tankers,
+    )  # fmt: skip
     for gname, g in s.aircraft.items():
         city = s.sites[g.base].city
         for i in range(g.count):
             name = gname if g.count == 1 else f"{gname}#{i + 1}"
             air.add_aircraft(Aircraft(name, g.type, s.aircraft_types[g.type], g.base, city))
     for name, st in s.air_coverage.items():
-        steps = requirement_steps(st, s, clock, default=st.count)
-        air.add_station(name, st.type, st.over, st.priority, _slot_windows(steps, clock.horizon_h))
+        steps = requirement_steps(st, s, b.clock, default=st.count)
+        air.add_station(name, st.type, st.over, st.priority, _slot_windows(steps, b.clock.horizon_h))
     ow = s.delegation_overwatch
     for name, site, windows in overwatch:
         if ow is not None and windows:
             air.add_station(f"overwatch.{name}", ow.type, site, ow.priority, [windows] * ow.count)
     return air
+
+
+def _close(
+    b: _Build, air: AirOps, fuel: dict[str, FuelStation], replication: int, seed: int
+) -> ReplicationRecord:
+    """Close every book at the horizon and freeze what the run recorded."""
+    s, rec, horizon_h = b.s, b.rec, b.clock.horizon_h
+    for board in b.boards.values():
+        board.finish(horizon_h)
+    air.finish(horizon_h)
+    for station in fuel.values():
+        station.finish(horizon_h)
+    rec.events.sort(key=lambda e: e.time_h)
+    open_incidents = sum(1 for r in rec.responses if r.dispatched_h != r.dispatched_h)
+    return ReplicationRecord(
+        scenario=s.name,
+        replication=replication,
+        seed=seed,
+        troops=None if s.swept_force is None else s.forces[s.swept_force].headcount,
+        horizon_h=horizon_h,
+        posts=rec.posts,
+        duty=rec.duty,
+        gaps=rec.gaps,
+        movements=rec.movements,
+        responses=rec.responses,
+        incidents_open=open_incidents,
+        events=rec.events,
+        n_events=b.env.scheduled,
+        critical_tolerance_h=s.targets.critical_gap_tolerance_min / 60,
+        stations=air.stations,
+        aircraft={a.name: a.ledger for a in air.aircraft},
+        fuel={name: st.ledger for name, st in fuel.items()},
+        waiting=rec.waiting,
+    )
 
 
 def _slot_windows(steps: list[tuple[float, int]], horizon_h: float) -> list[list[tuple[float, float]]]:
