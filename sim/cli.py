@@ -11,6 +11,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sim import api
 from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
@@ -27,7 +28,7 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own exits with 2 too; keep its wording
+    def error(self, message: str) -> NoReturn:  # argparse's own exits with 2 too; keep its wording
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"summit-sim: error: {message}\n")
 

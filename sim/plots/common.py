@@ -53,7 +53,8 @@ def local_time_axis(ax: Axes, timezone: str, start: dt.datetime, end: dt.datetim
             ax.tick_params(axis="x", which="minor", labelsize=7, labelcolor="0.35")
         elif step == 1 and span_h <= 24 * 8:
             ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))
-    ax.set_xlim(start, end)
+    # matplotlib's stubs type limits as floats; at run time the axis's date converter takes datetimes
+    ax.set_xlim(start, end)  # type: ignore[arg-type]
     ax.set_xlabel(f"local time ({timezone})")
 
 

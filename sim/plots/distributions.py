@@ -6,6 +6,7 @@ per troop level (or variant), from the histograms of `distributions.csv`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def _xmax(curves: dict[str, pd.DataFrame], marks: list[float]) -> float:
 
 def _ecdf_figure(
     dist: pd.DataFrame, quantity: str, what: str, xlabel: str, ylabel: str,
-    marks: list[tuple[str, float, float | None]], scenario: str, replications: int | None, key: str,
+    marks: Sequence[tuple[str, float, float | None]], scenario: str, replications: int | None, key: str,
     per: str, log_from_zero: bool,
 ) -> Figure:  # fmt: skip
     """ECDF per level on a log time axis (symmetric-log from 0 when `log_from_zero`, so that "no wait
@@ -81,11 +82,11 @@ def _ecdf_figure(
         floor = min([*first, *(y for _, _, y in marks if y is not None)])
         if floor > 0.5:  # most events at the first step (no wait at all): show the rest
             low = max(0.0, math.floor((floor - 0.01) * 50) / 50)
-    for k, (text, x, y) in enumerate(marks):
+    for k, (text, at, share) in enumerate(marks):
         style = _MARK_STYLES[k % len(_MARK_STYLES)]
-        ax.axvline(x, color="black", linestyle=style, linewidth=1.1, label=text)
-        if y is not None:
-            ax.axhline(y, color="0.4", linestyle=style, linewidth=0.9)
+        ax.axvline(at, color="black", linestyle=style, linewidth=1.1, label=text)
+        if share is not None:
+            ax.axhline(share, color="0.4", linestyle=style, linewidth=0.9)
     if log_from_zero:
         ax.set_xscale("symlog", linthresh=1.0, linscale=0.6)
     else:

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -182,6 +182,13 @@ def _shortfall(path: Path, t: ResultsTables) -> dict[str, tuple[pd.DataFrame, pd
     return {label: (a.table(t.replications), b.table(t.replications)) for label, (a, b) in grids.items()}
 
 
+class _Titles(TypedDict):
+    """The keyword arguments every results figure takes for its title."""
+
+    scenario: str
+    replications: int
+
+
 def _safe(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
 
@@ -189,7 +196,7 @@ def _safe(label: str) -> str:
 def results_figures(tables: ResultsTables) -> dict[str, Figure]:
     """Every figure that applies to a results folder, by file stem, in the order a reader wants them."""
     t = tables
-    common = {"scenario": t.scenario_name, "replications": t.replications}
+    common: _Titles = {"scenario": t.scenario_name, "replications": t.replications}
     r = t.resolved()
     targets = r.get("targets") or {}
     figs: dict[str, Figure] = {}

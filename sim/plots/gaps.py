@@ -10,6 +10,7 @@ one level and divided by their number, it is the mean per replication. `Shortfal
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -103,7 +104,7 @@ def top_places(by_hour: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 def top_hours(by_hour: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The `n` (place, local hour) cells with most person-hours short."""
-    stacked = by_hour.stack()
+    stacked = cast(pd.Series, by_hour.stack())  # one level of columns (hours): stack() gives a Series
     stacked = stacked[stacked > 0].sort_values(ascending=False, kind="stable").head(n)
     out = stacked.rename("person_hours").reset_index()
     out.columns = [by_hour.index.name or "place", "hour", "person_hours"]
@@ -130,7 +131,7 @@ def shortfall_heatmap(
     heights = [max(1.0, 0.32 * max(len(t), 1) + 0.6) for _, t in panels]
     fig = new_figure(13, sum(heights) + 1.6)
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True, height_ratios=heights)[:, 0]
-    hours = by_site.columns
+    hours = cast(pd.DatetimeIndex, by_site.columns)  # the hour grid's columns are its local hours
     start = hours[0].to_pydatetime() if len(hours) else dt.datetime(2000, 1, 1)
     end = (hours[-1] + pd.Timedelta(hours=1)).to_pydatetime() if len(hours) else start
     vmax = max((float(t.to_numpy().max()) for _, t in panels if t.size), default=0.0)

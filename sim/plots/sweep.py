@@ -8,7 +8,7 @@ ci_high, ...), `targets.csv` and `differences.csv`.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -265,7 +265,7 @@ def compare_variants(
         ax.set_ylabel(METRIC_LABELS.get(metric, (metric, metric))[1], fontsize=8)
         head = METRIC_LABELS.get(metric, (metric,))[0]
         if diff is not None and metric in diff.index:
-            r = diff.loc[metric]
+            r = cast(pd.Series, diff.loc[metric])  # one row per metric: .loc gives that row
             star = " *" if int(r["significant"]) else ""
             head += f"\nB − A = {r['mean']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]{star}"
         ax.set_title(head, fontsize=9)

@@ -8,6 +8,7 @@ Inputs are the trace folder's tables as DataFrames: `air.csv`, `fuel.csv` and `g
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,8 @@ def post_shortfall_timeline(
     norm = Normalize(vmin=0, vmax=vmax)
     cmap = ListedColormap(colormaps["plasma_r"](np.linspace(0.2, 1.0, 256)))  # no pale yellow end
     labels = []
-    for row, ((city, site, name), ph) in enumerate(names.items()):
+    for row, (place, ph) in enumerate(names.items()):
+        city, site, name = cast(tuple[str, str, str], place)  # the (city, site, name) groupby key
         d = g[g["name"] == name]
         s, e = _times(d["start"]), _times(d["end"])
         critical = bool(d["critical"].astype(int).max())
@@ -140,8 +142,8 @@ def post_shortfall_timeline(
         labels.append(f"{'◆ ' if critical else ''}{name} ({site}, {city}): {ph:,.1f} ph")
     if labels:
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
-        for tick, name in zip(ax.get_yticklabels(), names.index, strict=True):
-            if g[g["name"] == name[2]]["critical"].astype(int).max():
+        for tick, place in zip(ax.get_yticklabels(), names.index, strict=True):
+            if g[g["name"] == place[2]]["critical"].astype(int).max():
                 tick.set_color("tab:red")
         ax.set_ylim(len(labels) - 0.5, -0.5)
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="people short", pad=0.01)

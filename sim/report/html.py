@@ -13,7 +13,7 @@ import hashlib
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import pandas as pd
@@ -88,7 +88,12 @@ def _when(text: Any) -> str:
 def _interval(row: pd.Series) -> Interval:
     n = row.get("n")
     n = 0 if n is None or (isinstance(n, float) and math.isnan(n)) else int(n)
-    return Interval(*(float(row[c]) for c in ("mean", "ci_low", "ci_high", "std")), n)
+    return Interval(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), float(row["std"]), n)
+
+
+def _row(d: pd.DataFrame, label: str) -> pd.Series:
+    """The row of `label` in `d`, whose index holds each label once (one row per level, or per metric)."""
+    return cast(pd.Series, d.loc[label])  # .loc of a unique label is that row, not a frame
 
 
 def _level_name(t: ResultsTables, label: str) -> str:
@@ -143,7 +148,7 @@ def _checks(t: ResultsTables, label: str) -> list[dict[str, Any]]:
 def _too_wide(t: ResultsTables, label: str) -> list[str]:
     """Missed targets whose mean clears the limit: only the interval is too wide (more replications)."""
     s = t.summary[t.summary[t.key] == label].set_index("metric")
-    out = []
+    out: list[str] = []
     if t.checks.empty:
         return out
     for _, c in t.checks[(t.checks[t.key] == label) & (t.checks["met"] == 0)].iterrows():
@@ -245,19 +250,19 @@ def _per_level(t: ResultsTables) -> dict[str, Any]:
     for label in t.labels:
         d = s[s[t.key] == label].set_index("metric")
         missed = [c["metric"] for c in _checks(t, label) if not c["met"]]
-        rows.append({"label": label, "cells": [fmt_interval(_interval(d.loc[m])) for m in shown],
+        rows.append({"label": label, "cells": [fmt_interval(_interval(_row(d, m))) for m in shown],
                      "meets": bool(meets.get(label)), "missed": ", ".join(missed)})  # fmt: skip
     every = []
     for metric in dict.fromkeys(s["metric"]):
         d = s[s["metric"] == metric].set_index(t.key)
-        every.append({"metric": metric, "cells": [fmt_interval(_interval(d.loc[lab])) for lab in t.labels]})
+        every.append({"metric": metric, "cells": [fmt_interval(_interval(_row(d, lab))) for lab in t.labels]})
     steps = []
     marg = [m for m in MARGINAL_METRICS if m in measured]
     if not t.differences.empty and t.command == "sweep":
         for (a, b), d in t.differences.groupby([f"{t.key}_from", f"{t.key}_to"], sort=False):
             d = d.set_index("metric")
             steps.append({"step": f"{a} → {b}", "cells": [
-                fmt_interval(_interval(d.loc[m])) + (" *" if int(d.loc[m]["significant"]) else "")
+                fmt_interval(_interval(_row(d, m))) + (" *" if int(_row(d, m)["significant"]) else "")
                 for m in marg]})  # fmt: skip
     diffs = []
     if t.command == "compare" and not t.differences.empty:

@@ -144,7 +144,7 @@ def escorts(name: str, quick: bool = False) -> list[Check]:
     q = theory.mmc(u.rate_per_day / 24, 1 / _exponential_mean_h(u.duration_min, "duration_min"),
                    force.headcount // team)  # fmt: skip
     a, b = measurement_window(s)
-    samples = []
+    samples: list[Sample] = []
     for r in replicate(s, _replications(s, quick)):
         moves = [m for m in r.movements if m.kind == "unscheduled" and a <= m.requested_h < b]
         waits = np.array([m.started_h - m.requested_h for m in moves])
@@ -166,14 +166,14 @@ def incidents(name: str = "incidents_mm2", quick: bool = False) -> list[Check]:
     q = theory.mmc(inc.rate_per_day / 24, 1 / _exponential_mean_h(inc.on_scene_min, "on_scene_min"),
                    force.headcount // inc.team)  # fmt: skip
     a, b = measurement_window(s)
-    samples = []
+    samples: list[Sample] = []
     for r in replicate(s, _replications(s, quick)):
         calls = [x for x in r.responses if a <= x.time_h < b]
         waits = np.array([x.dispatched_h - x.time_h for x in calls])
         if np.isnan(waits).any():
             raise RuntimeError(f"{name}: a measured incident was not answered before the end")
         length = time_average(r.waiting.get("response", [(0.0, 0)]), a, b)
-        response = np.mean([x.response_min for x in calls])  # the model's own response time
+        response = float(np.mean([x.response_min for x in calls]))  # the model's own response time
         samples.append((waits.mean(), (waits > 0).mean(), length, len(calls) / (b - a), response))
     return _queue_checks(name, q, samples, travel_min, "response (min)")
 
