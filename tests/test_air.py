@@ -299,3 +299,76 @@ air_coverage:
     r = run_replication(s)
     assert r.stations["dusk"].required_ah == 0
     assert r.aircraft["helos"].sorties == 0
+
+
+TWO_RECEIVERS = """
+  e3g:
+    kind: surveillance
+    operator: us
+    cruise_kt: 150
+    fuel_capacity_gal: 1000
+    burn_gal_per_h: 100
+    reserve_min: 30
+    air_refuelable: true
+    crew: 4
+    crew_duty_h: 24
+  e3n:
+    kind: surveillance
+    operator: us
+    cruise_kt: 150
+    fuel_capacity_gal: 1000
+    burn_gal_per_h: 100
+    reserve_min: 30
+    air_refuelable: true
+    crew: 3
+    crew_duty_h: 24
+  kc135:
+    kind: tanker
+    operator: us
+    cruise_kt: 450
+    fuel_capacity_gal: 30000
+    burn_gal_per_h: 1000
+    crew: 3
+    offload_gal: 500
+    transfer_min: 15
+    receivers: [e3g, e3n]
+aircraft:
+  awacs: {type: e3g, base: base, count: 1}
+  awacs_n: {type: e3n, base: base, count: 1}
+  tanker: {type: kc135, base: over, count: 2}
+air_coverage:
+  orbit: {type: e3g, over: over, windows: [{start: 2024-11-04T08:00, end: 2024-11-04T22:00}]}
+  orbit_n: {type: e3n, over: over, windows: [{start: 2024-11-04T08:00, end: 2024-11-04T22:00}]}
+"""
+
+
+def test_tanker_refuels_an_air_refuelable_receiver_and_not_one_that_is_not():
+    # e3n is made not air_refuelable in code, after loading, so the tankers still list it as a receiver:
+    # the model itself must not refuel it (with two tankers and enough crews, nothing else stops it).
+    s = air_scenario(TWO_RECEIVERS, HEADER.replace("headcount: 40", "headcount: 60"))  # 15 aircrew
+    types = {**s.aircraft_types, "e3n": s.aircraft_types["e3n"].model_copy(update={"air_refuelable": False})}
+    r = run_replication(s.model_copy(update={"aircraft_types": types}), trace=True)
+    # Both arrive at 08:00 with 1000 - 100 x T gal and reach bingo (30 min reserve plus T home) together.
+    bingo = 8.0 + (1000 - 100 * T - 100 * (0.5 + T)) / 100
+    seen = [
+        (round(e.time_h, 6), e.kind, e.entity, e.detail)
+        for e in r.events
+        if e.kind in ("tanker", "air_refuel") or (e.entity == "awacs_n" and e.time_h <= bingo)
+    ]
+    assert seen == [
+        (round(8.0 - T, 6), "sortie", "awacs_n", "launched for orbit_n (slot 1)"),
+        (8.0, "on_station", "awacs_n", "on station for orbit_n"),
+        (round(bingo - 0.5, 6), "tanker", "tanker#1", "launched to refuel awacs"),
+        (round(bingo - 0.25, 6), "tanker", "tanker#1", "offloaded 500 gal; heading home"),
+        (round(bingo - 0.25, 6), "air_refuel", "awacs", "took 500 gal from a tanker"),
+        (round(bingo, 6), "on_station", "awacs_n", "left orbit_n: bingo or crew duty"),
+    ]
+    # the refuelable one stays 500 gal / 100 gal/h = 5 h more, to the window's end; the other leaves at bingo
+    assert _spans(r, "orbit") == _approx([(8.0, bingo + 500 / 100)])
+    assert _spans(r, "orbit_n")[0] == pytest.approx((8.0, bingo))
+    assert (r.aircraft["awacs"].air_refuels, r.aircraft["awacs_n"].air_refuels) == (1, 0)
+    # two tankers stand by, with crews, yet only one flies
+    assert [(a.sorties, a.offloaded_gal) for a in (r.aircraft["tanker#1"], r.aircraft["tanker#2"])] == [
+        (1, 500),
+        (0, 0),
+    ]

@@ -139,7 +139,9 @@ class AirContext:
         return min(fits, default=0.0)
 
     def tankers_for(self, ac: Aircraft) -> tuple[str, ...]:
-        """The tanker types in the run that may refuel `ac`."""
+        """The tanker types in the run that may refuel `ac`: none unless its type is `air_refuelable`."""
+        if not ac.t.air_refuelable:
+            return ()
         return tuple(x for x in self.tanker_types.get(ac.type_name, ()) if x in self.by_type)
 
     # -- the failure clock ---------------------------------------------------------------------
