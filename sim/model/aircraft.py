@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import simpy
@@ -79,7 +80,7 @@ class Fleet:
         """Withdraw a request; an aircraft it already got goes back to the ready line."""
         self.waiting = [w for w in self.waiting if w[3] is not event]
         if event.triggered:
-            self.put_back(event.value)
+            self.put_back(cast(Aircraft, event.value))
 
     def put_back(self, ac: Aircraft) -> None:
         """`ac` is ready again: hand it to a waiting request if one fits."""

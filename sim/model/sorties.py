@@ -145,7 +145,7 @@ class Sortie:
             yield self._next_look(leave, relief_at, fail_at)
             now = env.now
             if self.tanker is not None and self.tanker.done.triggered:
-                self._take_fuel(ac, self.tanker.done.value)
+                self._take_fuel(ac, self.tanker.gallons)
                 continue
             if now >= fail_at:
                 why = FAILURE

@@ -9,6 +9,8 @@ flies on and offloads nothing.
 
 from __future__ import annotations
 
+from typing import cast
+
 import simpy
 from simpy.events import ProcessGenerator
 
@@ -35,6 +37,11 @@ class TankerRequest:
         self.receiver_gone = False
         self.done = env.event()
         self.cancelled = env.event()
+
+    @property
+    def gallons(self) -> float:
+        """The fuel given, once `done` has fired."""
+        return cast(float, self.done.value)
 
     def withdraw(self) -> None:
         """The receiver no longer wants (or can no longer take) the fuel."""
@@ -81,7 +88,7 @@ class TankerRun:
         if not got.triggered or req.cancelled.triggered:
             ctx.fleet.cancel(got)
             return None
-        tk: Aircraft = got.value
+        tk = cast(Aircraft, got.value)
         board = ctx.boards[tk.city]
         crew = board.request(
             "aircrew", tk.name, tk.base, [tk.t.operator], tk.t.crew, self.priority, "aviation"
