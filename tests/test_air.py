@@ -372,3 +372,17 @@ def test_tanker_refuels_an_air_refuelable_receiver_and_not_one_that_is_not():
         (1, 500),
         (0, 0),
     ]
+
+
+def test_a_tanker_listing_a_receiver_that_cannot_take_fuel_in_the_air_is_refused():
+    from pathlib import Path
+
+    from sim.scenario import ScenarioError, parse_scenario
+
+    text = (Path(__file__).parents[1] / "scenarios/examples/air_fuel.yaml").read_text()
+    assert "    air_refuelable: true\n" in text
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text.replace("    air_refuelable: true\n", "    air_refuelable: false\n"), "air.yaml")
+    (problem,) = err.value.problems
+    assert (problem.line, problem.path) == (57, "aircraft_types.kc135.receivers[0]")
+    assert problem.message.startswith("aircraft type 'e3g' is not air_refuelable, so no tanker can refuel it")

@@ -255,6 +255,7 @@ def _air(draw: st.DrawFn, force_names, sites, at, horizon, start, fuel) -> dict[
             "transfer_min": draw(distributions(1, 30)),
             "receivers": ["helo"],
         }
+        types["helo"]["air_refuelable"] = True  # a tanker's receivers must be air-refuelable (checks)
     site_list = list(sites)
     count = draw(st.integers(1 if fuel else 0, 3))
     aircraft = {"helos": {"type": "helo", "base": draw(st.sampled_from(site_list)), "count": count}}

@@ -130,12 +130,22 @@ def _check_incidents(s: Scenario) -> Found:
 
 
 def _check_air(s: Scenario) -> Found:
-    """Aircraft, air coverage and fuel name types, sites, forces and fuel points that exist."""
+    """Aircraft, air coverage and fuel name types, sites, forces and fuel points that exist; a tanker's
+    receivers are air-refuelable types."""
     types = s.aircraft_types
     for name, t in types.items():
         yield from _ref(("aircraft_types", name, "operator"), "force", t.operator, s.forces)
         for i, receiver in enumerate(t.receivers):
-            yield from _ref(("aircraft_types", name, "receivers", i), "aircraft type", receiver, types)
+            path = ("aircraft_types", name, "receivers", i)
+            yield from _ref(path, "aircraft type", receiver, types)
+            if receiver in types and not types[receiver].air_refuelable:
+                yield (
+                    path,
+                    (
+                        f"aircraft type {receiver!r} is not air_refuelable, so no tanker can refuel it "
+                        "(set `air_refuelable: true` on it, or take it out of the receivers)"
+                    ),
+                )
     for name, g in s.aircraft.items():
         yield from _ref(("aircraft", name, "type"), "aircraft type", g.type, types)
         yield from _ref(("aircraft", name, "base"), "site", g.base, s.sites)
