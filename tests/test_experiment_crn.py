@@ -6,9 +6,9 @@ import numpy as np
 
 from sim.experiment.executors import Variant, WorkerState, run_batch
 from sim.experiment.plan import Batch
+from sim.experiment.rows import format_float
 from sim.metrics import compute_metrics
 from sim.model import run_replication
-from sim.experiment.rows import format_float
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.experiments import sweep
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL
+from tests.helpers.experiments import sweep
 
 TABLES = ["replications.csv", "gaps.csv", "summary.csv", "differences.csv", "targets.csv"]
 LEVELS = [12, 18, 24, 30]

@@ -18,9 +18,9 @@ import pytest
 
 from sim.experiment import Interrupted
 from sim.results import ResumeError
-from tests.helpers.experiments import resume, run, sweep
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL, write
+from tests.helpers.experiments import resume, run, sweep
 
 TABLES = ["replications.csv", "gaps.csv", "summary.csv", "differences.csv", "targets.csv"]
 LEVELS = [15, 24]

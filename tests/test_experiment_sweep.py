@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import sim
-from tests.helpers.experiments import compare, run, sweep
 from sim.experiment.tables import interval_of
 from sim.scenario import parse_scenario
 from tests.experiment_scenarios import SMALL, write
+from tests.helpers.experiments import compare, run, sweep
 
 LEVELS = list(range(12, 37, 3))
 
