@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from sim import api
 from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
+from sim.experiment.design import replication_warnings
 from sim.experiment.plan import parse_troops
 from sim.metrics import compute_metrics
 from sim.model import run_replication
@@ -25,6 +26,10 @@ from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+_METRICS_HELP = (
+    "Every metric and how a target is checked: docs/metrics.md; the scenario format: scenarios/README.md "
+    "(both in the summit-sim repository)."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +42,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     print(f"{args.scenario}: valid")
     print(describe_scenario(scenario))
+    _warn(replication_warnings(scenario))
     return EXIT_OK
+
+
+def _warn(warnings: list[str]) -> None:
+    for text in warnings:
+        print(f"summit-sim: warning: {text}", file=sys.stderr)
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
@@ -123,8 +134,12 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
             print(f"summit-sim: note: {args.resume} was a `{outcome.command}`", file=sys.stderr)
     else:
         options = _run_options(args)
+        design = _design(args, options)
+        if design.plan.replications is not None:
+            for source in design.sources:
+                _warn(replication_warnings(source.scenario, design.plan.replications))
         with _progress_bar(args.quiet) as progress:
-            outcome = api.start_experiment(_design(args, options), options, progress)
+            outcome = api.start_experiment(design, options, progress)
     if not args.quiet:
         from sim.report.console import print_outcome
 
@@ -177,14 +192,16 @@ def _cmd_selfcheck(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar (DESIGN §2)."""
-    parser = _Parser(prog="summit-sim", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="summit-sim", description=__doc__.splitlines()[0], epilog=_METRICS_HELP)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="check a scenario file and print what it contains")
+    p = sub.add_parser(
+        "validate", help="check a scenario file and print what it contains", epilog=_METRICS_HELP
+    )
     p.add_argument("scenario")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("trace", help="one replication's event log (CSV) and metrics")
+    p = sub.add_parser("trace", help="one replication's event log (CSV) and metrics", epilog=_METRICS_HELP)
     p.add_argument("scenario")
     p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
     p.add_argument("--troops", type=_non_negative_int, help="headcount of the swept force")
@@ -197,61 +214,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_cmd_plot)
 
-    helps = {
-        "run": "Monte Carlo replications at one staffing level, with 95% confidence intervals",
-        "sweep": "the same over several troop levels on common random numbers; the smallest level meeting "
-        "the targets",
-        "compare": "paired comparison of two scenario variants on common random numbers",
-    }
-    for command, text in helps.items():
-        p = sub.add_parser(command, help=text.replace("%", "%%"), description=text)
-        if command == "compare":
-            p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario A, then scenario B")
-        else:
-            p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario file")
-        how_many = p.add_mutually_exclusive_group()
-        how_many.add_argument(
-            "--replications",
-            "-n",
-            type=_positive_int,
-            help="replications per level (default: the scenario's `replications`)",
-        )
-        how_many.add_argument(
-            "--precision",
-            type=_precision,
-            metavar="H",
-            help="add replications until every target metric's 95%% CI half-width is at "
-            "most H (see docs/statistics.md)",
-        )
-        p.add_argument(
-            "--max-replications",
-            type=_at_least_two,
-            metavar="N",
-            help="cap on replications per level with --precision (default 1000)",
-        )
-        p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
-        if command == "sweep":
-            p.add_argument(
-                "--troops",
-                type=_troop_levels,
-                metavar="START:STOP:STEP|A,B,...",
-                help="troop levels of the swept force, e.g. 0:1200:100 or 300,600,900",
-            )
-        else:
-            p.add_argument("--troops", type=_non_negative_int, help="headcount of the swept force")
-        p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
-        p.add_argument(
-            "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (needs summit-sim[dask])"
-        )
-        p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
-        p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
-        p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
-        p.set_defaults(func=_cmd_experiment)  # fmt: skip
+    for command, text in _EXPERIMENT_HELP.items():
+        p = sub.add_parser(command, help=text.replace("%", "%%"), description=text, epilog=_METRICS_HELP)
+        _add_experiment_options(p, command)
 
     p = sub.add_parser("selfcheck", help="run the analytic validation cases: theory vs simulation with CIs")
     p.add_argument("--quick", action="store_true", help="fewer replications (under a minute)")
     p.set_defaults(func=_cmd_selfcheck)
     return parser
+
+
+_EXPERIMENT_HELP = {
+    "run": "Monte Carlo replications at one staffing level, with 95% confidence intervals",
+    "sweep": "the same over several troop levels on common random numbers; the smallest level meeting "
+    "the targets",
+    "compare": "paired comparison of two scenario variants on common random numbers",
+}
+
+
+def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
+    """The options of `run`, `sweep` and `compare` (the fields of `RunOptions`, and --resume)."""
+    what = "scenario A, then scenario B" if command == "compare" else "scenario file"
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=what)
+    how_many = p.add_mutually_exclusive_group()
+    how_many.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        help="replications per level (default: the scenario's `replications`)",
+    )
+    how_many.add_argument(
+        "--precision",
+        type=_precision,
+        metavar="H",
+        help="add replications until every target metric's 95%% CI half-width is at "
+        "most H (see docs/statistics.md)",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=_at_least_two,
+        metavar="N",
+        help="cap on replications per level with --precision (default 1000)",
+    )
+    p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
+    if command == "sweep":
+        p.add_argument(
+            "--troops",
+            type=_troop_levels,
+            metavar="START:STOP:STEP|A,B,...",
+            help="troop levels of the swept force, e.g. 0:1200:100 or 300,600,900",
+        )
+    else:
+        p.add_argument("--troops", type=_non_negative_int, help="headcount of the swept force")
+    p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (needs summit-sim[dask])"
+    )
+    p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
+    p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(func=_cmd_experiment)  # fmt: skip
 
 
 def _non_negative_int(text: str) -> int:

@@ -6,7 +6,8 @@
   replication agrees.
 - Two staffing levels or two variants run on common random numbers are compared replication by
   replication: the paired differences get a Student-t interval.
-- `target_checks` says whether a level meets the scenario's targets with 95% confidence.
+- `check_target` says whether a level meets a target with 95% confidence, and when it does not only
+  because the replications are too few, about how many would show it.
 
 The methods are written up in docs/statistics.md. A NaN value (a metric with nothing to measure in that
 replication) is left out, and `n` counts the values used.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy.special import ndtri, stdtrit
@@ -25,11 +25,12 @@ from scipy.special import ndtri, stdtrit
 __all__ = [
     "Interval",
     "TargetCheck",
+    "check_target",
     "mean_interval",
     "paired_difference",
     "proportion_interval",
+    "replications_to_show",
     "summarise",
-    "target_checks",
     "wilson",
 ]
 
@@ -67,11 +68,20 @@ def _std(a: np.ndarray) -> float:
 
 
 def mean_interval(values: Iterable[float] | np.ndarray, confidence: float = 0.95) -> Interval:
-    """Mean and Student-t interval: mean ± t(n-1) · s/√n. Needs 2 or more values for an interval."""
+    """Mean and Student-t interval: mean ± t(n-1) · s/√n. Needs 2 or more values for an interval.
+
+    An infinite value (a replication whose p90 response time is infinite: more than 10% of incidents
+    never reached) proves the expectation infinite, so the interval is [inf, inf] (-inf likewise; both
+    signs at once give NaN).
+    """
     a = _finite(values)
     n = int(a.size)
     if n == 0:
         return Interval(NAN, NAN, NAN, NAN, 0)
+    if np.isinf(a).any():
+        with np.errstate(invalid="ignore"):
+            mean = float(a.mean())
+        return Interval(mean, mean, mean, NAN, n)
     mean = float(a.mean())
     if n == 1:
         return Interval(mean, NAN, NAN, NAN, 1)
@@ -119,7 +129,8 @@ def paired_difference(
     if x.shape != y.shape:
         raise ValueError(f"paired values need equal lengths, got {x.size} and {y.size}")
     both = ~(np.isnan(x) | np.isnan(y))
-    return mean_interval(y[both] - x[both], confidence)
+    with np.errstate(invalid="ignore"):  # inf − inf (both levels failed) is NaN: no difference to count
+        return mean_interval(y[both] - x[both], confidence)
 
 
 def summarise(
@@ -143,7 +154,13 @@ def summarise(
 
 @dataclass(frozen=True)
 class TargetCheck:
-    """One target: which metric, which bound of its interval is compared, and whether it holds."""
+    """One target checked at one level: the column read, which bound of its interval is compared with
+    the limit, and the verdict.
+
+    `status` is "met", "not met" (the estimate itself misses the limit, or there is no interval), or
+    "undecided" (the estimate meets the limit but the interval still reaches past it: replications, not
+    staffing, are what is missing; `replications_needed` is then about how many would show it).
+    """
 
     target: str
     metric: str
@@ -151,44 +168,66 @@ class TargetCheck:
     limit: float
     value: float
     met: bool
+    status: str = ""
+    estimate: float = NAN
+    n: int = 0
+    replications_needed: int | None = None
 
     def describe(self) -> str:
         """For example `critical_gap upper 95% bound 0.161, target <= 0.05: not met`."""
         op = ">=" if self.bound == "ci_low" else "<="
         side = "lower" if self.bound == "ci_low" else "upper"
-        verdict = "met" if self.met else "not met"
+        verdict = self.status or ("met" if self.met else "not met")
         return f"{self.metric} {side} 95% bound {self.value:.4g}, target {op} {self.limit:g}: {verdict}"
 
 
-# target field → (metric, the interval bound that must clear the limit)
-TARGETS: dict[str, tuple[str, str]] = {
-    "post_coverage_min": ("post_coverage", "ci_low"),
-    "p_critical_gap_max": ("critical_gap", "ci_high"),
-    "escort_delay_p95_max_min": ("escort_delay_p95_min", "ci_high"),
-    "response_time_p90_max_min": ("response_time_p90_min", "ci_high"),
-}
+def _z(confidence: float = 0.95) -> float:
+    return float(ndtri(0.5 + confidence / 2))
 
 
-def target_checks(summary: Mapping[str, Interval], targets: Any) -> list[TargetCheck]:
-    """Check each target that is set against the matching bound of its metric's interval.
+def replications_to_show(iv: Interval, bound: str, limit: float, proportion: bool) -> int | None:
+    """About how many replications would put the interval's `bound` on the right side of `limit`, if the
+    estimate stays where it is; None if no number would (the estimate itself misses, or sits exactly on
+    a limit an interval can only approach).
 
-    A `_min` target is met when the interval's lower bound is at least the target, a `_max` target when
-    its upper bound is at most the target: the level meets it with 95% confidence. A metric measured in
-    no replication (no posts, no movements) meets its target trivially; one measured once has no
-    interval and does not.
+    For a proportion whose every replication agrees (0 failures), this is exact for the Wilson interval:
+    the smallest n with z²/(n + z²) <= limit (for a maximum) or n/(n + z²) >= limit (for a minimum).
+    Otherwise it follows the 1/√n law: n × (half-width ÷ distance from the estimate to the limit)².
     """
-    out = []
-    for field, (metric, bound) in TARGETS.items():
-        limit = getattr(targets, field, None)
-        if limit is None or metric not in summary:
-            continue
-        iv = summary[metric]
-        value = getattr(iv, bound)
-        if iv.n == 0:
-            met = True
-        elif math.isnan(value):
-            met = False
-        else:
-            met = value >= limit if bound == "ci_low" else value <= limit
-        out.append(TargetCheck(field, metric, bound, float(limit), float(value), bool(met)))
-    return out
+    z = _z()
+    mean = iv.mean
+    if math.isnan(mean) or math.isinf(mean):
+        return None
+    gap = limit - mean if bound == "ci_high" else mean - limit
+    if gap < 0:
+        return None
+    if proportion and mean in (0.0, 1.0):
+        if gap == 0:
+            return None
+        side = limit if bound == "ci_high" else 1 - limit
+        return math.ceil(z * z * (1 - side) / side - 1e-9)
+    if gap == 0:
+        return None
+    if iv.n < 2 or math.isnan(iv.half_width):
+        return 2
+    if proportion:
+        return math.ceil(z * z * mean * (1 - mean) / (gap * gap))
+    return max(iv.n + 1, math.ceil(iv.n * (iv.half_width / gap) ** 2))
+
+
+def check_target(
+    name: str, column: str, bound: str, limit: float, iv: Interval, proportion: bool
+) -> TargetCheck:
+    """Check one target against its column's interval: met when the bound clears the limit (a `min`
+    target's lower bound is at least the limit, a `max` target's upper bound at most it), so the level
+    meets it with 95% confidence. A column measured in no replication (no such demand) meets its target;
+    one measured once has no interval and does not."""
+    value = getattr(iv, bound)
+    if iv.n == 0:
+        return TargetCheck(name, column, bound, limit, value, True, "met (nothing to measure)", iv.mean, 0)
+    met = not math.isnan(value) and (value >= limit if bound == "ci_low" else value <= limit)
+    if met:
+        return TargetCheck(name, column, bound, limit, float(value), True, "met", iv.mean, iv.n)
+    needed = replications_to_show(iv, bound, limit, proportion)
+    status = "undecided" if needed is not None else "not met"
+    return TargetCheck(name, column, bound, limit, float(value), False, status, iv.mean, iv.n, needed)

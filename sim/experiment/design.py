@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from sim.experiment.executors import Variant
 from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan
+from sim.metrics import metric_columns, target_specs
 from sim.scenario import Scenario, load_scenario
+from sim.stats import check_target, proportion_interval
 
 __all__ = [
     "BadExperiment",
@@ -28,6 +32,8 @@ __all__ = [
     "design_run",
     "design_sweep",
     "load_source",
+    "metric_columns_of",
+    "replication_warnings",
 ]
 
 ScenarioLike = Scenario | str | os.PathLike[str]
@@ -71,9 +77,52 @@ class Design:
     seed: int
 
     @property
+    def columns(self) -> tuple[str, ...]:
+        """The metric columns of a replication's row: every variant's, once, in order."""
+        return metric_columns_of(v.scenario for v in self.variants)
+
+    @property
     def troop_levels(self) -> list[int | None] | None:
         """The troop levels of a sweep, in order (None for run and compare)."""
         return [v.troops for v in self.variants] if self.command == "sweep" else None
+
+
+def metric_columns_of(scenarios: Iterable[Scenario]) -> tuple[str, ...]:
+    """The union of the scenarios' metric columns (sim.metrics.metric_columns), in first-seen order."""
+    seen: dict[int, None] = {}
+    columns: dict[str, None] = {}
+    for s in scenarios:
+        if id(s) not in seen:
+            seen[id(s)] = None
+            columns.update(dict.fromkeys(metric_columns(s)))
+    return tuple(columns)
+
+
+def replication_warnings(s: Scenario, replications: int | None = None) -> list[str]:
+    """Probability targets that `replications` (default the scenario's) can never show with 95%
+    confidence, even if every replication succeeds: with P(critical gap) <= 0.05, 0 failures in 40
+    replications still leave the Wilson upper bound at 0.088. Each warning says how many would do."""
+    n = s.replications if replications is None else replications
+    out = []
+    has_critical = any(p.critical for p in s.posts.values())
+    for spec in target_specs(s):
+        if not spec.proportion or (spec.column == "critical_gap" and not has_critical):
+            continue  # no critical post: P(critical gap) has nothing to measure, its target is moot
+        best = np.full(n, 0.0 if spec.bound == "ci_high" else 1.0)
+        iv = proportion_interval(best)
+        check = check_target(spec.name, spec.column, spec.bound, spec.limit, iv, True)
+        if check.met:
+            continue
+        could = (
+            f"at least {check.replications_needed:,} could"
+            if check.replications_needed is not None
+            else "no number of replications can (a limit of exactly 0 or 1 is never shown by sampling)"
+        )
+        out.append(
+            f"{n:,} replications can never show {spec.name} with 95% confidence: even with no failure "
+            f"the checked bound is {check.value:.3g}; {could}"
+        )
+    return out
 
 
 def _need_swept(s: Scenario, what: str) -> None:

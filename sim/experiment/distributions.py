@@ -8,10 +8,10 @@ is identical whatever the workers.
 
 Bins are `STEP_MIN` minutes wide and closed on the right: the row with `upper_min` u counts the times in
 (u − STEP_MIN, u]. The row with `upper_min` 0 counts times of exactly 0 (no wait at all), and `inf`
-counts times beyond `MAX_MIN` together with those that never ended: an incident no team was sent to
-before the run ended. (An escort still awaited at the end counts its wait up to the end, as the
-`escort_delay_*` metrics do.) The empirical CDF at a bin's upper edge is exact; between edges it is
-known to within one bin.
+counts times beyond `MAX_MIN` together with those that never ended: an incident no team was sent to, or
+a movement no escort came for, before the run ended (as the metrics count them: +inf). Escort times are
+delays from the time the movement was due (`escort_wait_min` keeps its name for older folders).
+The empirical CDF at a bin's upper edge is exact; between edges it is known to within one bin.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from sim.metrics.core import escort_delays_min, response_times_min
 from sim.model.record import ReplicationRecord
 
 __all__ = ["COLUMNS", "MAX_MIN", "QUANTITIES", "STEP_MIN", "Histograms", "upper_edges"]
@@ -47,12 +48,9 @@ def _bin(values: np.ndarray) -> np.ndarray:
 
 
 def record_times(r: ReplicationRecord) -> dict[str, np.ndarray]:
-    """A replication's escort waits and response times in minutes (never answered: inf)."""
-    waits = np.array([m.escort_wait_h(r.horizon_h) * 60 for m in r.movements], dtype=float)
-    responses = np.array(
-        [math.inf if math.isnan(x.dispatched_h) else x.response_min for x in r.responses], dtype=float
-    )
-    return {"escort_wait_min": waits, "response_min": responses}
+    """A replication's escort delays (from the time due) and response times in minutes; a movement never
+    escorted and an incident never answered are inf (sim.metrics)."""
+    return {"escort_wait_min": escort_delays_min(r), "response_min": response_times_min(r)}
 
 
 class Histograms:

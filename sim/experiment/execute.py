@@ -15,12 +15,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sim.experiment.design import metric_columns_of
 from sim.experiment.executors import BatchResult, Variant, WorkerState, default_workers, make_executor
 from sim.experiment.options import Progress
 from sim.experiment.plan import Plan, batches, next_round
 from sim.experiment.tables import interval_of
-from sim.metrics import METRICS
-from sim.stats import TARGETS
+from sim.metrics import TargetSpec, target_specs
 
 __all__ = ["BatchStore", "Executed", "Interrupted", "execute"]
 
@@ -71,7 +71,8 @@ def execute(
     `on_start(workers)` is called when the executor is up. Ctrl-C raises `Interrupted` with the counts;
     the batches already in `store` are kept either way.
     """
-    state = WorkerState(tuple(variants), seed)
+    columns = metric_columns_of(v.scenario for v in variants)
+    state = WorkerState(tuple(variants), seed, columns)
     workers = workers or default_workers()
     target = plan.first_round()
     done = _done_reps(store, len(variants))
@@ -99,7 +100,7 @@ def execute(
                         progress(count, planned)
             if plan.precision is None:
                 break
-            ratio, widest = _widest_ratio(store, variants, plan.precision, target)
+            ratio, widest = _widest_ratio(store, variants, columns, plan.precision, target)
             precision_met = ratio <= 1
             if precision_met or target >= plan.max_replications:
                 break
@@ -119,39 +120,35 @@ def _done_reps(store: BatchStore, n_variants: int) -> dict[int, set[int]]:
     return done
 
 
-def _allowance(target_field: str, limit: float, precision: float) -> float:
-    """The half-width allowed for a target metric: H itself for shares and probabilities, H times the
-    target for targets in minutes (H = 0.02 allows ±0.3 min on a 15 min target)."""
-    if target_field.endswith("_min") and not target_field.startswith("post_coverage") and limit > 0:
-        return precision * limit
+def _allowance(spec: TargetSpec, precision: float) -> float:
+    """The half-width allowed for a target's column: H itself for shares and probabilities, H times the
+    limit for targets in minutes or hours (H = 0.02 allows ±0.3 min on a 15 min target)."""
+    if spec.column.split("[", 1)[0].endswith(("_min", "_h", "_hours")) and spec.limit > 0:
+        return precision * spec.limit
     return precision
 
 
 def _widest_ratio(
-    store: BatchStore, variants: Sequence[Variant], precision: float, target: int
+    store: BatchStore, variants: Sequence[Variant], columns: Sequence[str], precision: float, target: int
 ) -> tuple[float, dict[str, Any] | None]:
-    """Largest (CI half-width ÷ allowance) over every target metric and variant, and where it is.
+    """Largest (CI half-width ÷ allowance) over every target column and variant, and where it is.
 
     Uses replications below `target` only, so that a resumed run takes the same decisions.
     """
-    column = {name: i for i, name in enumerate(["label", "replication", *METRICS])}
+    column = {name: i for i, name in enumerate(["label", "replication", *columns])}
     widest, where = 0.0, None
     for v, variant in enumerate(variants):
-        targets = variant.scenario.targets
         rows = [r for r in store.rows(v) if int(r[column["replication"]]) < target]
-        for field, (metric, _bound) in TARGETS.items():
-            limit = getattr(targets, field, None)
-            if limit is None or metric not in column:
-                continue
-            cells = [r[column[metric]] for r in rows]
+        for spec in target_specs(variant.scenario):
+            cells = [r[column[spec.column]] for r in rows]
             values = np.array([float(c) if c else np.nan for c in cells], dtype=float)
-            iv = interval_of(metric, values)
+            iv = interval_of(spec.column, values)
             if iv.n == 0:
                 continue
-            allowance = _allowance(field, limit, precision)
+            allowance = _allowance(spec, precision)
             ratio = math.inf if math.isnan(iv.half_width) else iv.half_width / allowance
             if where is None or ratio > widest:
                 widest = ratio
-                where = {"metric": metric, "level": variant.label, "half_width": iv.half_width,
+                where = {"metric": spec.column, "level": variant.label, "half_width": iv.half_width,
                          "allowance": allowance}  # fmt: skip
     return widest, where

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Protocol
 from sim.experiment.distributions import Histograms
 from sim.experiment.plan import Batch
 from sim.experiment.rows import format_float, gap_order, gap_row
-from sim.metrics import compute_metrics
+from sim.metrics import Scopes, compute_all
 from sim.model import Clock, run_replication
 from sim.scenario import Scenario
 
@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 
+NAN = float("nan")
+
+
 class Variant(NamedTuple):
     """One arm of an experiment: a label for the tables, a scenario, and the swept force's headcount."""
 
@@ -54,10 +57,12 @@ class Variant(NamedTuple):
 
 @dataclass(frozen=True)
 class WorkerState:
-    """What every worker needs, sent once: the variants and the root seed."""
+    """What every worker needs, sent once: the variants, the root seed, and the metric columns of a row
+    (the union of every variant's, so that variants of different scenarios share one table)."""
 
     variants: tuple[Variant, ...]
     seed: int
+    columns: tuple[str, ...]
 
 
 class BatchResult(NamedTuple):
@@ -74,13 +79,14 @@ def run_batch(state: WorkerState, batch: Batch) -> BatchResult:
     """Run a batch of replications and format its rows; pure apart from the CPU it uses."""
     variant = state.variants[batch.variant]
     clock = Clock.of(variant.scenario)
+    scopes = Scopes.of(variant.scenario)
     rows, gaps = io.StringIO(), io.StringIO()
     row_writer, gap_writer = csv.writer(rows), csv.writer(gaps)
     histograms = Histograms()
     for rep in range(batch.start, batch.stop):
         record = run_replication(variant.scenario, rep, seed=state.seed, troops=variant.troops)
-        values = compute_metrics(record).values()
-        row_writer.writerow([variant.label, rep, *map(format_float, values)])
+        values = compute_all(record, scopes)
+        row_writer.writerow([variant.label, rep, *(format_float(values.get(c, NAN)) for c in state.columns)])
         for g in sorted(record.gaps, key=gap_order):
             gap_writer.writerow([variant.label, rep, *gap_row(g, clock)])
         histograms.add(record)

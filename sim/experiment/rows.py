@@ -14,7 +14,7 @@ from sim.model.timeline import Clock
 
 __all__ = ["GAP_COLUMNS", "format_float", "gap_order", "gap_row"]
 
-GAP_COLUMNS = ["demand", "name", "city", "site", "start", "end", "hours", "short", "critical"]
+GAP_COLUMNS = ["demand", "name", "city", "site", "start", "end", "hours", "short", "critical", "forces"]
 
 
 def format_float(x: float) -> str:
@@ -28,7 +28,8 @@ def gap_order(g: Gap) -> tuple[Any, ...]:
 
 
 def gap_row(g: Gap, clock: Clock) -> list[object]:
-    """A shortfall interval as a row of `GAP_COLUMNS`, with local start and end."""
+    """A shortfall interval as a row of `GAP_COLUMNS`, with local start and end, and the forces that could
+    have staffed the demand (joined by "+", in order of preference)."""
     return [g.demand, g.name, g.city, g.site, f"{clock.local(g.start_h):%Y-%m-%d %H:%M:%S}",
             f"{clock.local(g.end_h):%Y-%m-%d %H:%M:%S}", f"{g.end_h - g.start_h:.4f}",
-            g.short, int(g.critical)]  # fmt: skip
+            g.short, int(g.critical), "+".join(g.forces)]  # fmt: skip

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from sim.metrics import PROPORTIONS
+from sim.metrics import TargetSpec, is_proportion
 from sim.stats import (
     Interval,
     TargetCheck,
+    check_target,
     mean_interval,
     paired_difference,
     proportion_interval,
-    target_checks,
 )
 
 __all__ = ["Answer", "VariantColumns", "analyse", "interval_of"]
@@ -27,9 +26,19 @@ __all__ = ["Answer", "VariantColumns", "analyse", "interval_of"]
 VariantColumns = tuple[str, np.ndarray, dict[str, np.ndarray]]  # label, replication numbers, metric → values
 
 
-def interval_of(metric: str, values: np.ndarray) -> Interval:
-    """The interval `metric` gets: Wilson for 0/1 metrics (`PROPORTIONS`), Student-t otherwise."""
-    return (proportion_interval if metric in PROPORTIONS else mean_interval)(values)
+def interval_of(column: str, values: np.ndarray) -> Interval:
+    """The interval a metric column gets: Wilson for 0/1 metrics (P(critical gap) on any scope),
+    Student-t otherwise."""
+    return (proportion_interval if is_proportion(column) else mean_interval)(values)
+
+
+def check_targets(summary: dict[str, Interval], specs: list[TargetSpec]) -> list[TargetCheck]:
+    """Each target checked against its column's interval (sim.stats.check_target)."""
+    nothing = Interval(float("nan"), float("nan"), float("nan"), float("nan"), 0)
+    return [
+        check_target(t.name, t.column, t.bound, t.limit, summary.get(t.column, nothing), t.proportion)
+        for t in specs
+    ]
 
 
 @dataclass(frozen=True)
@@ -51,11 +60,13 @@ class Answer:
         return next((label for label in self.labels if self.meets(label)), None)
 
 
-def analyse(variants: Iterable[VariantColumns], targets_of: dict[str, Any], pairs: str) -> Answer:
+def analyse(
+    variants: Iterable[VariantColumns], targets_of: dict[str, list[TargetSpec]], pairs: str
+) -> Answer:
     """Summaries per variant, target checks, and paired differences between consecutive variants.
 
-    `targets_of` maps each label to its scenario's `Targets`; `pairs` is "adjacent" (each level against
-    the one below it) or "none".
+    `targets_of` maps each label to its scenario's targets (sim.metrics.target_specs); `pairs` is
+    "adjacent" (each level against the one below it) or "none".
     """
     labels: list[str] = []
     summaries: dict[str, dict[str, Interval]] = {}
@@ -67,7 +78,7 @@ def analyse(variants: Iterable[VariantColumns], targets_of: dict[str, Any], pair
         labels.append(label)
         replications = max(replications, len(reps))
         summaries[label] = {m: interval_of(m, v) for m, v in cols.items()}
-        checks[label] = target_checks(summaries[label], targets_of[label])
+        checks[label] = check_targets(summaries[label], targets_of[label])
         if previous is not None and pairs == "adjacent":
             p_label, p_reps, p_cols = previous
             if not np.array_equal(p_reps, reps):

@@ -47,6 +47,11 @@ class PostSlot:
         self.required = self.staffed = self.gap_short = 0
         self.t_required = self.t_staffed = self.gap_start = 0.0
 
+    @property
+    def forces(self) -> tuple[str, ...]:
+        """The forces that may staff the post, in order of preference."""
+        return tuple(dict.fromkeys(force for force, _role in self.keys))
+
 
 class Task:
     """A request for a whole team (an escort or a response); `event` fires when the team is formed."""
@@ -72,6 +77,11 @@ class Task:
         self.size, self.order, self.requested_h = size, order, requested_h
         self.started_h = float("nan")
         self.team: dict[Key, int] = {}
+
+    @property
+    def forces(self) -> tuple[str, ...]:
+        """The forces the team may come from, in order of preference."""
+        return tuple(dict.fromkeys(force for force, _role in self.keys))
 
 
 class CityBoard:
@@ -170,7 +180,17 @@ class CityBoard:
             self.rec.queue_change(now, task.kind, -1)
             if now > task.requested_h:
                 self.rec.gap(
-                    Gap(task.kind, task.name, self.city, task.site, task.requested_h, now, task.size, False)
+                    Gap(
+                        task.kind,
+                        task.name,
+                        self.city,
+                        task.site,
+                        task.requested_h,
+                        now,
+                        task.size,
+                        False,
+                        task.forces,
+                    )
                 )
         else:
             self.release(task)
@@ -285,7 +305,7 @@ class CityBoard:
         if post.gap_short:
             self.rec.gap(
                 Gap("post", post.name, self.city, post.site, post.gap_start, now,
-                    post.gap_short, post.critical)
+                    post.gap_short, post.critical, post.forces)
             )  # fmt: skip
             if self.rec.trace:
                 detail = f"ended, was short {post.gap_short} for {now - post.gap_start:.2f} h"
@@ -309,7 +329,7 @@ class CityBoard:
         if now > task.requested_h:
             self.rec.gap(
                 Gap(task.kind, task.name, self.city, task.site, task.requested_h, now,
-                    task.size, False)
+                    task.size, False, task.forces)
             )  # fmt: skip
         task.event.succeed(task)
         return True
@@ -326,5 +346,5 @@ class CityBoard:
         for task in self.waiting:
             self.rec.gap(
                 Gap(task.kind, task.name, self.city, task.site, task.requested_h, horizon_h,
-                    task.size, False)
+                    task.size, False, task.forces)
             )  # fmt: skip

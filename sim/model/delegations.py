@@ -52,7 +52,10 @@ def delegation_plan(name: str, d: Delegation, clock: Clock, rng: np.random.Gener
 class _Movements:
     """Runs escorted movements for one delegation and records them."""
 
-    def __init__(self, env, board, rec, name, d, team, priority, travel):
+    def __init__(
+        self, env: simpy.Environment, board: CityBoard, rec: Recorder, name: str, d: Delegation, team: int,
+        priority: int, travel: TravelTimes,
+    ) -> None:  # fmt: skip
         self.env, self.board, self.rec, self.name, self.d = env, board, rec, name, d
         self.team, self.priority, self.travel = team, priority, travel
 

@@ -6,8 +6,9 @@ The model appends to a `Recorder` while it runs; `Recorder.finish` freezes it in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 __all__ = [
     "AircraftLedger",
@@ -21,6 +22,7 @@ __all__ = [
     "ReplicationRecord",
     "ResponseRecord",
     "StationTotals",
+    "Waiting",
 ]
 
 
@@ -46,6 +48,19 @@ class Gap(NamedTuple):
     end_h: float
     short: int
     critical: bool
+    forces: tuple[str, ...] = ()  # the forces that could have staffed the demand (none for aircraft)
+
+
+class Waiting(Protocol):
+    """A movement or an incident: when it was due, whether it is still waiting at the end, its wait."""
+
+    @property
+    def waiting(self) -> bool: ...
+
+    @property
+    def due(self) -> float: ...
+
+    def wait_min(self) -> float: ...
 
 
 class MovementRecord(NamedTuple):
@@ -64,10 +79,22 @@ class MovementRecord(NamedTuple):
     started_h: float
     ended_h: float
 
-    def escort_wait_h(self, horizon_h: float) -> float:
-        """Hours waiting for an escort; a wait still open at the end is counted up to the end."""
-        started = horizon_h if self.started_h != self.started_h else self.started_h
-        return started - self.requested_h
+    @property
+    def waiting(self) -> bool:
+        """True if no escort came for it before the end of the run."""
+        return math.isnan(self.started_h)
+
+    @property
+    def due(self) -> float:
+        return self.due_h
+
+    def delay_min(self) -> float:
+        """Minutes from the time the movement was due until its escort came (knock-on delays from an
+        earlier late movement included); +inf if none came before the end."""
+        return math.inf if self.waiting else max(0.0, self.started_h - self.due_h) * 60
+
+    def wait_min(self) -> float:
+        return self.delay_min()
 
 
 class ResponseRecord(NamedTuple):
@@ -83,6 +110,23 @@ class ResponseRecord(NamedTuple):
     @property
     def response_min(self) -> float:
         return (self.dispatched_h - self.time_h + self.travel_h) * 60
+
+    @property
+    def dispatched(self) -> bool:
+        return not math.isnan(self.dispatched_h)
+
+    @property
+    def waiting(self) -> bool:
+        """True if no team was sent before the end of the run."""
+        return math.isnan(self.dispatched_h)
+
+    @property
+    def due(self) -> float:
+        return self.time_h
+
+    def wait_min(self) -> float:
+        """The response time; +inf if no team was sent before the end."""
+        return math.inf if self.waiting else self.response_min
 
 
 @dataclass

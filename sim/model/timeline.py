@@ -83,7 +83,11 @@ def requirement_steps(
     `default` is the requirement where a window gives none (a post's `required` unless stated).
     Overlapping windows take the larger requirement; adjacent ones do not close in between.
     """
-    windows = _windows(post, post.required if default is None else default, s, clock)
+    if default is None:
+        if not isinstance(post, Post):
+            raise TypeError("an air station's requirement needs its `default` count")
+        default = post.required
+    windows = _windows(post, default, s, clock)
     cuts = sorted({t for a, b, _ in windows for t in (a, b)})
     steps: list[tuple[float, int]] = []
     level = 0

@@ -31,7 +31,7 @@ def pools_of(force: Force) -> dict[tuple[str, str], int]:
     """People of a force by (city, role)."""
     out = {}
     for city, n_city in apportion(force.headcount, force.cities).items():
-        for role, n in apportion(n_city, dict(force.roles)).items():
+        for role, n in apportion(n_city, {str(r): share for r, share in force.roles.items()}).items():
             out[(city, role)] = n
     return out
 

@@ -8,12 +8,19 @@ draws a results folder's figures into its `figures/`, `save_trace_figures(folder
 
 | module | figures |
 | --- | --- |
-| `sweep` | coverage and P(critical gap), each target, the marginal value of each step; two variants |
+| `sweep` | coverage and P(critical gap) against troops, the marginal value of each step; two variants |
+| `targets` | each target against troops, the most binding first |
 | `gaps` | heatmap of shortfall person-hours by site (and city) and local hour |
+| `demands` | the critical posts and air requirements that fall short at a level, worst first |
 | `distributions` | escort delay and incident response time, empirical CDF per level |
 | `trace` | air coverage over time, fuel stock over time, posts' shortfalls over time (one replication) |
+
+Shared by the figures: `common` (a figure, its title, time and percentage axes), `labels` (a metric's
+name, axis label and better direction) and `levels` (a metric drawn against the level); numbers and
+metric columns are read and printed by sim.numbers.
 """
 
+from sim.plots.demands import demands_at_level, failing_air, failing_posts
 from sim.plots.distributions import ecdf, escort_delay_ecdf, response_time_ecdf
 from sim.plots.files import (
     NotAResultsFolder,
@@ -26,7 +33,9 @@ from sim.plots.files import (
     trace_figures,
 )
 from sim.plots.gaps import ShortfallGrid, shortfall_by_hour, shortfall_heatmap, top_hours, top_places
-from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value, targets_vs_troops
+from sim.plots.labels import metric_label
+from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value
+from sim.plots.targets import targets_vs_troops
 from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_timeline
 
 __all__ = [
@@ -35,11 +44,15 @@ __all__ = [
     "air_coverage_timeline",
     "compare_variants",
     "coverage_vs_troops",
+    "demands_at_level",
     "ecdf",
     "escort_delay_ecdf",
+    "failing_air",
+    "failing_posts",
     "folder_kind",
     "fuel_levels",
     "marginal_value",
+    "metric_label",
     "post_shortfall_timeline",
     "read_results",
     "read_trace",

@@ -1,5 +1,7 @@
-"""What every figure shares: titles that name the scenario and the replications, local time axes, and
-small helpers to read targets whether they come as a `Targets` object or as a manifest's dict."""
+"""What every figure shares: titles that name the scenario and the replications, local time axes,
+percentage axes, and small helpers to read targets whether they come as a `Targets` object or as a
+manifest's dict. Numbers and metric columns (`post_coverage[force=us]`) are read and printed by
+sim.numbers, as in the terminal and the report."""
 
 from __future__ import annotations
 
@@ -10,7 +12,18 @@ import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["DPI", "local_time_axis", "new_figure", "replications_text", "target_of", "title"]
+from sim.scenario.targets import SCOPE_KEYS
+
+__all__ = [
+    "DPI",
+    "local_time_axis",
+    "new_figure",
+    "percent_axis",
+    "replications_text",
+    "scoped_targets",
+    "target_of",
+    "title",
+]
 
 DPI = 120  # pixels per inch of saved figures: a 10-inch figure is 1200 px wide
 
@@ -64,3 +77,29 @@ def target_of(targets: Any, name: str) -> float | None:
         return None
     value = targets.get(name) if isinstance(targets, dict) else getattr(targets, name, None)
     return None if value is None else float(value)
+
+
+def scoped_targets(targets: Any, metric: str) -> list[tuple[str, str, str, float]]:
+    """The scoped targets on `metric` as (scope key, scope value, "min" or "max", limit), from a
+    `Targets` object or a manifest's dict (its `checks`); whole-event ones are left out."""
+    if targets is None:
+        return []
+    checks = targets.get("checks") if isinstance(targets, dict) else getattr(targets, "checks", None)
+    out = []
+    for t in checks or []:
+        get = t.get if isinstance(t, dict) else (lambda name, t=t: getattr(t, name, None))
+        if get("metric") != metric:
+            continue
+        scope = next(((k, v) for k in SCOPE_KEYS if (v := get(k)) is not None), None)
+        side = "min" if get("min") is not None else "max"
+        limit = get(side)
+        if scope is not None and limit is not None:
+            out.append((scope[0], str(scope[1]), side, float(limit)))
+    return out
+
+
+def percent_axis(ax: Axes, axis: str = "y", points: bool = False) -> None:
+    """Tick labels of a share axis as percentages (percentage points for differences of shares)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    suffix = " pp" if points else "%"
+    target.set_major_formatter(lambda v, _: f"{100 * v:.3g}{suffix}")

@@ -17,10 +17,13 @@ from typing import Any, TypedDict
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.numbers import scope_of, within_bound
 from sim.plots.common import DPI
-from sim.plots.distributions import escort_delay_ecdf, response_time_ecdf
+from sim.plots.demands import demands_at_level, failing_air, failing_posts
+from sim.plots.distributions import ShareTarget, escort_delay_ecdf, response_time_ecdf
 from sim.plots.gaps import ShortfallGrid, shortfall_heatmap
-from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value, targets_vs_troops
+from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value
+from sim.plots.targets import targets_vs_troops
 from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_timeline
 from sim.results.files import INCOMPLETE, read_json
 
@@ -34,10 +37,12 @@ __all__ = [
     "results_figures",
     "save_figures",
     "save_trace_figures",
+    "share_targets",
     "trace_figures",
 ]
 
 GAPS_CHUNK_ROWS = 250_000
+DEMAND_TABLES = ("posts", "air", "forces", "delegations", "incidents")  # sim.results.demands
 
 
 class NotAResultsFolder(ValueError):
@@ -76,7 +81,9 @@ def _when(text: str) -> dt.datetime:
 
 @dataclass
 class ResultsTables:
-    """A results folder's tables, and the hour grids of shortfall at the levels worth showing."""
+    """A results folder's tables, the hour grids of shortfall at the levels worth showing, and the
+    tables per demand (`demands`: posts, air, forces, delegations, incidents; an empty frame for a
+    folder written before they existed)."""
 
     folder: Path
     manifest: dict[str, Any]
@@ -86,6 +93,11 @@ class ResultsTables:
     distributions: pd.DataFrame
     focus: list[str]
     shortfall: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    demands: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def demand(self, name: str) -> pd.DataFrame:
+        """One table per demand (`posts`, `air`, ...), empty when the folder has none."""
+        return self.demands.get(name, pd.DataFrame())
 
     @property
     def key(self) -> str:
@@ -144,8 +156,12 @@ def focus_levels(manifest: dict[str, Any], summary: pd.DataFrame | None = None) 
 def _read_csv(path: Path, key: str) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame()
-    dtype = {key: str, f"{key}_from": str, f"{key}_to": str}
-    return pd.read_csv(path, dtype=dtype)
+    labels = [key, f"{key}_from", f"{key}_to"]
+    table = pd.read_csv(path, dtype=dict.fromkeys(labels, str))
+    for col in labels:  # a run with no swept force has the empty label "", which CSV reads back as NaN
+        if col in table:
+            table[col] = table[col].fillna("")
+    return table
 
 
 def read_results(folder: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> ResultsTables:
@@ -162,6 +178,7 @@ def read_results(folder: str | os.PathLike[str], manifest: dict[str, Any] | None
         focus_levels(manifest, summary),
     )  # fmt: skip
     tables.shortfall = _shortfall(folder / "gaps.csv", tables)
+    tables.demands = {name: _read_csv(folder / f"{name}.csv", key) for name in DEMAND_TABLES}
     return tables
 
 
@@ -175,8 +192,9 @@ def _shortfall(path: Path, t: ResultsTables) -> dict[str, tuple[pd.DataFrame, pd
         columns = [t.key, "demand", "city", "site", "start", "end", "short"]
         reader = pd.read_csv(path, usecols=columns, dtype={t.key: str}, chunksize=GAPS_CHUNK_ROWS)
         for chunk in reader:
+            levels = chunk[t.key].fillna("")  # the empty label "" (no swept force) reads back as NaN
             for label, (by_site, by_city) in grids.items():
-                rows = chunk[chunk[t.key] == label]
+                rows = chunk[levels == label]
                 by_site.add(rows)
                 by_city.add(rows)
     return {label: (a.table(t.replications), b.table(t.replications)) for label, (a, b) in grids.items()}
@@ -193,6 +211,29 @@ def _safe(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", label)
 
 
+def share_targets(checks: pd.DataFrame, family: str) -> list[ShareTarget]:
+    """The share-within targets of `family` ("escort" or "response") in targets.csv, as (label, minutes,
+    share), one per bound and share (the scopes that share them named together), whole-event ones
+    first: a percentile target (escort delay p95 ≤ 15 min) is checked as such a share (at least 95%
+    within 15 min)."""
+    if checks.empty:
+        return []
+    scopes: dict[tuple[float, float], list[str]] = {}
+    for metric, limit in zip(checks["metric"].astype(str), checks["limit"].astype(float), strict=True):
+        within = within_bound(metric)
+        if within is not None and within[0] == family:
+            seen = scopes.setdefault((within[1], limit), [])
+            if (scope_of(metric) or "whole event") not in seen:
+                seen.append(scope_of(metric) or "whole event")
+    order = sorted(scopes.items(), key=lambda kv: "whole event" not in kv[1])
+    return [(f"target: ≥ {100 * share:.3g}% within {minutes:g} min ({'; '.join(where)})", minutes, share)
+            for (minutes, share), where in order]  # fmt: skip
+
+
+def _swept_force(r: dict[str, Any]) -> str | None:
+    return next((k for k, f in (r.get("forces") or {}).items() if f.get("swept")), None)
+
+
 def results_figures(tables: ResultsTables) -> dict[str, Figure]:
     """Every figure that applies to a results folder, by file stem, in the order a reader wants them."""
     t = tables
@@ -202,13 +243,19 @@ def results_figures(tables: ResultsTables) -> dict[str, Figure]:
     figs: dict[str, Figure] = {}
     levels = len(t.labels)
     if t.command == "sweep" and levels > 1:
-        figs["coverage_vs_troops"] = coverage_vs_troops(t.summary, targets, smallest=t.smallest, **common)
+        figs["coverage_vs_troops"] = coverage_vs_troops(t.summary, targets, smallest=t.smallest,
+                                                        force=_swept_force(r), **common)  # fmt: skip
         if not t.checks.empty:
             figs["targets_vs_troops"] = targets_vs_troops(t.summary, t.checks, smallest=t.smallest, **common)
         if not t.differences.empty:
             figs["marginal_value"] = marginal_value(t.differences, **common)
     if t.command == "compare":
         figs["compare_variants"] = compare_variants(t.summary, t.differences, **common)
+    posts, air = t.demand("posts"), t.demand("air")
+    for label in t.focus:
+        if not failing_posts(posts, label, t.key).empty or not failing_air(air, label, t.key).empty:
+            fig = demands_at_level(posts, air, t.checks, level=label, key=t.key, **common)
+            figs[f"demands_at_{_safe(label)}"] = fig
     for label in t.focus:
         by_site, by_city = t.shortfall[label]
         stem = f"shortfall_at_{_safe(label)}"
@@ -217,12 +264,12 @@ def results_figures(tables: ResultsTables) -> dict[str, Figure]:
     dist = t.distributions
     if not dist.empty and (dist["quantity"] == "escort_wait_min").any():
         figs["escort_delay_ecdf"] = escort_delay_ecdf(
-            dist, target_p95_min=targets.get("escort_delay_p95_max_min"), key=t.key, **common
+            dist, share_targets=share_targets(t.checks, "escort"), key=t.key, **common
         )
     if not dist.empty and (dist["quantity"] == "response_min").any():
         incident_targets = [float(i["target_min"]) for i in (r.get("incidents") or {}).values()]
         figs["response_time_ecdf"] = response_time_ecdf(
-            dist, target_min=incident_targets, target_p90_min=targets.get("response_time_p90_max_min"),
+            dist, target_min=incident_targets, share_targets=share_targets(t.checks, "response"),
             key=t.key, **common,
         )  # fmt: skip
     return figs

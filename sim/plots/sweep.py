@@ -1,8 +1,12 @@
-"""Figures of a sweep (or a comparison) from its tables: metrics against troop level with 95% CI bands
-and the targets, what each step of troops buys, and two variants side by side.
+"""Figures of a sweep (or a comparison) from its tables: coverage against troop level with 95% CI bands
+and the targets, what each step of troops buys, and two variants side by side. Each target on its own
+panel is in sim.plots.targets; names, units and better directions of metrics in sim.plots.labels.
 
-Inputs are the results folder's tables as DataFrames: `summary.csv` (level × metric: mean, ci_low,
-ci_high, ...), `targets.csv` and `differences.csv`.
+Inputs are the results folder's tables as DataFrames: `summary.csv` (level × metric column, whole-event
+`post_coverage` or scoped `post_coverage[force=us]`: mean, ci_low, ci_high, ...), `targets.csv` (level ×
+target: its name, the column checked, the bound, the limit, the status met / not met / undecided) and
+`differences.csv`. Infinite values (a failure counted as ∞) are never drawn as points: they are left out
+and written where they matter.
 """
 
 from __future__ import annotations
@@ -15,78 +19,73 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.plots.common import new_figure, target_of, title
+from sim.numbers import fmt_short, is_share
+from sim.plots.common import new_figure, percent_axis, scoped_targets, target_of, title
+from sim.plots.labels import BETTER, METRIC_LABELS, better, metric_label
+from sim.plots.levels import (
+    MISS,
+    band,
+    error_bars,
+    finite,
+    level_ticks,
+    mark_smallest,
+    measured,
+    metric_rows,
+    op,
+    plain_numbers,
+)
+from sim.plots.targets import MAX_TARGET_PANELS, binding_order, targets_vs_troops
 
 __all__ = [
+    "BETTER",
     "MARGINAL_METRICS",
+    "MAX_TARGET_PANELS",
     "METRIC_LABELS",
+    "better",
+    "binding_order",
     "compare_variants",
     "coverage_vs_troops",
     "marginal_value",
+    "metric_label",
     "targets_vs_troops",
 ]
 
-# metric -> (short name, axis label with unit)
-METRIC_LABELS = {
-    "post_coverage": ("post coverage", "post coverage\n(share of required person-hours)"),
-    "critical_gap": ("P(critical gap)", "P(critical gap)\n(share of replications)"),
-    "air_coverage": ("air coverage", "air coverage\n(share of required aircraft-hours)"),
-    "gap_person_hours": ("post shortfall", "post shortfall\n(person-hours per replication)"),
-    "escort_delay_p95_min": ("escort delay p95", "escort delay, 95th percentile\n(min)"),
-    "response_time_p90_min": ("response time p90", "incident response, 90th percentile\n(min)"),
-    "escort_delay_mean_min": ("escort delay mean", "escort delay, mean (min)"),
-    "response_time_mean_min": ("response time mean", "incident response, mean (min)"),
-    "late_response_frac": ("late responses", "late responses\n(share of incidents)"),
-    "fuel_outage_h": ("fuel outage", "fuel outage (h)"),
-}
 MARGINAL_METRICS = ("post_coverage", "critical_gap", "gap_person_hours", "air_coverage")
-_TARGET_TEXT = {
-    "post_coverage_min": ("post_coverage", "≥", "lower"),
-    "p_critical_gap_max": ("critical_gap", "≤", "upper"),
-    "escort_delay_p95_max_min": ("escort_delay_p95_min", "≤", "upper"),
-    "response_time_p90_max_min": ("response_time_p90_min", "≤", "upper"),
-}
-_MEET, _MISS, _SMALLEST = "tab:green", "tab:red", "tab:green"
+_COLORS = {"post_coverage": "tab:blue", "critical_gap": "tab:red", "air_coverage": "tab:purple"}
+_LIMITS = {"post_coverage": "post_coverage_min", "critical_gap": "p_critical_gap_max"}
 
 
-def _levels(d: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Troop levels as numbers (the tables may hold them as text), in increasing order."""
-    if key == "troops":
-        d = d.assign(**{key: pd.to_numeric(d[key])})
-    return d.sort_values(key)
-
-
-def _metric(summary: pd.DataFrame, metric: str, key: str = "troops") -> pd.DataFrame:
-    return _levels(summary[summary["metric"] == metric], key)
-
-
-def _measured(d: pd.DataFrame) -> bool:
-    return not d.empty and not d["mean"].isna().all()
-
-
-def _band(ax: Axes, d: pd.DataFrame, key: str, color: str, label: str, ci_label: str) -> None:
-    ax.plot(d[key], d["mean"], marker="o", color=color, label=label)
-    ax.fill_between(d[key], d["ci_low"], d["ci_high"], color=color, alpha=0.25, label=ci_label)
-
-
-def _mark_smallest(axes: list[Axes], smallest: Any) -> None:
-    if smallest is None:
-        return
-    for i, ax in enumerate(axes):
-        ax.axvline(float(smallest), color=_SMALLEST, linestyle=":", linewidth=2,
-                   label=f"smallest level meeting every target: {smallest}" if i == 0 else None)  # fmt: skip
-
-
-def _level_ticks(ax: Axes, levels: pd.Series) -> None:
-    """A tick at each level tried, when there are few enough to read."""
-    values = sorted(set(levels.dropna()))
-    if 1 < len(values) <= 16:
-        ax.set_xticks(values, [f"{v:g}" for v in values], rotation=45 if len(values) > 10 else 0)
-
-
-def _plain_numbers(ax: Axes) -> None:
-    """Tick labels like 0.05 and -30,000 rather than 1e4 offsets."""
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}")
+def _coverage_panel(ax: Axes, summary: pd.DataFrame, metric: str, targets: Any, key: str,
+                    force: str | None) -> tuple[list[float], list[str]]:  # fmt: skip
+    """One panel of `coverage_vs_troops`: the whole event's band and target, then each force's with a
+    target on `metric` (`force`, or any); returns the lowest lower bound of each band drawn and the
+    forces drawn."""
+    lows: list[float] = []
+    forces: list[str] = []
+    d = metric_rows(summary, metric, key)
+    ci = "95% Wilson CI" if metric == "critical_gap" else "95% CI"
+    scoped = [t for t in scoped_targets(targets, metric) if t[0] == "force" and force in (None, t[1])]
+    whole = " (whole event)" if scoped else ""
+    if measured(d):
+        band(ax, d, key, _COLORS[metric], f"mean {METRIC_LABELS[metric][0]}{whole}", ci)
+        lows.append(float(np.nanmin(finite(d["ci_low"]))))
+    limit = target_of(targets, _LIMITS[metric]) if metric in _LIMITS else None
+    if limit is not None:
+        text = f"target {op('min' if metric == 'post_coverage' else 'max')} {fmt_short(metric, limit)}"
+        ax.axhline(limit, color="black", linestyle="--", linewidth=1, label=text + whole)
+    for _k, value, side, lim in scoped:
+        f = metric_rows(summary, f"{metric}[force={value}]", key)
+        if measured(f):
+            band(ax, f, key, "tab:orange", f"mean {METRIC_LABELS[metric][0]}, force {value}",
+                 f"{ci}, force {value}", linestyle="-.")  # fmt: skip
+            lows.append(float(np.nanmin(finite(f["ci_low"]))))
+            forces.append(value)
+        ax.axhline(lim, color="tab:orange", linestyle="--", linewidth=1,
+                   label=f"target {op(side)} {fmt_short(metric, lim)}, force {value}")  # fmt: skip
+    ax.set_ylabel(METRIC_LABELS[metric][1])
+    percent_axis(ax)
+    ax.grid(alpha=0.3)
+    return lows, forces
 
 
 def coverage_vs_troops(
@@ -97,93 +96,42 @@ def coverage_vs_troops(
     replications: int | None = None,
     smallest: Any = None,
     key: str = "troops",
+    force: str | None = None,
 ) -> Figure:
     """Post coverage, P(critical gap) and (when measured) air coverage against troop level, each with
     its 95% CI band (Student-t; Wilson for P(critical gap)), the targets as dashed lines, and the
     smallest level meeting every target as a dotted vertical line.
 
+    When the scenario has a target on post coverage or P(critical gap) of a force (`force`, default any
+    force with such a target), that force's own posts are drawn too, with their target: a pooled
+    whole-event line can pass while the swept force's posts fall short.
+
     `summary` is a sweep's `summary.csv`; `targets` the scenario's `Targets` (or its dict).
     """
-    air = _metric(summary, "air_coverage", key)
-    panels = ["post_coverage", "critical_gap"] + (["air_coverage"] if _measured(air) else [])
+    air = metric_rows(summary, "air_coverage", key)
+    panels = ["post_coverage", "critical_gap"] + (["air_coverage"] if measured(air) else [])
     fig = new_figure(9, 3.0 * len(panels) + 0.8)
     axes = list(fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
-    colors = {"post_coverage": "tab:blue", "critical_gap": "tab:red", "air_coverage": "tab:purple"}
-    limits = {"post_coverage": "post_coverage_min", "critical_gap": "p_critical_gap_max"}
+    cov_lows: list[float] = []
+    forces_shown: list[str] = []
     for ax, metric in zip(axes, panels, strict=True):
-        d = _metric(summary, metric, key)
-        ci = "95% Wilson CI" if metric == "critical_gap" else "95% CI"
-        if _measured(d):
-            _band(ax, d, key, colors[metric], f"mean {METRIC_LABELS[metric][0]}", ci)
-        limit = target_of(targets, limits[metric]) if metric in limits else None
-        if limit is not None:
-            ax.axhline(limit, color="black", linestyle="--", linewidth=1, label=f"target {limit:g}")
-        ax.set_ylabel(METRIC_LABELS[metric][1])
-        ax.grid(alpha=0.3)
-    axes[1].set_ylim(-0.03, 1.03)
-    if "air_coverage" in panels:
-        axes[2].set_ylim(-0.03, 1.03)
-    cov = _metric(summary, "post_coverage", key)
-    if _measured(cov):
-        low = float(np.nanmin(cov["ci_low"]))
+        lows, forces = _coverage_panel(ax, summary, metric, targets, key, force)
+        cov_lows += [x for x in lows if math.isfinite(x)] if metric == "post_coverage" else []
+        forces_shown += forces
+    for ax in axes[1:]:  # P(critical gap) and air coverage: the whole range
+        ax.set_ylim(-0.03, 1.03)
+    if cov_lows:
+        low = min(cov_lows)
         axes[0].set_ylim(max(0.0, low - 0.05 * (1 - low) - 0.005), 1.0 + 0.05 * (1 - low) + 0.002)
-    _mark_smallest(axes, smallest)
+    mark_smallest(axes, smallest)
     for ax in axes:
         ax.legend(loc="best", fontsize=8)
-    _level_ticks(axes[-1], cov[key] if _measured(cov) else _metric(summary, "critical_gap", key)[key])
+    cov = metric_rows(summary, "post_coverage", key)
+    level_ticks(axes[-1], cov[key] if measured(cov) else metric_rows(summary, "critical_gap", key)[key])
     axes[-1].set_xlabel(f"{key} (headcount of the swept force)")
-    title(fig, "coverage and P(critical gap) against troop level", scenario, replications,
-          note="mean and 95% confidence interval over replications")  # fmt: skip
-    return fig
-
-
-def targets_vs_troops(
-    summary: pd.DataFrame,
-    checks: pd.DataFrame,
-    *,
-    scenario: str = "",
-    replications: int | None = None,
-    smallest: Any = None,
-    key: str = "troops",
-) -> Figure:
-    """One panel per target of the scenario: the metric's mean and 95% CI band against troop level, the
-    target's limit, and the interval bound that is checked, green where the level meets that target
-    and red where it does not. `checks` is `targets.csv`."""
-    names = [t for t in _TARGET_TEXT if t in set(checks["target"])]
-    cols = 2 if len(names) > 1 else 1
-    rows = max(1, math.ceil(len(names) / cols))
-    fig = new_figure(5.2 * cols, 3.3 * rows + 0.9)
-    grid = fig.subplots(rows, cols, sharex=True, squeeze=False)
-    for i, ax in enumerate(grid.flat):
-        if i >= len(names):
-            ax.set_visible(False)
-            continue
-        target = names[i]
-        metric, op, side = _TARGET_TEXT[target]
-        d = _metric(summary, metric, key)
-        c = _levels(checks[checks["target"] == target], key)
-        if _measured(d):
-            _band(ax, d, key, "tab:blue", "mean", "95% CI")
-        limit = float(c["limit"].iloc[0])
-        unit = " min" if target.endswith("_max_min") else ""
-        ax.axhline(limit, color="black", linestyle="--", linewidth=1, label=f"target {op} {limit:g}{unit}")
-        met = c["met"].astype(bool)
-        ax.scatter(c[key][met], c["value"][met], color=_MEET, zorder=3, s=30, label=f"{side} bound: met")
-        ax.scatter(c[key][~met], c["value"][~met], color=_MISS, zorder=3, s=30, marker="X",
-                   label=f"{side} bound: missed")  # fmt: skip
-        ax.set_title(f"{METRIC_LABELS[metric][0]} {op} {limit:g}{unit} ({side} 95% bound)", fontsize=10)
-        ax.set_ylabel(METRIC_LABELS[metric][1])
-        ax.grid(alpha=0.3)
-        if smallest is not None:
-            ax.axvline(float(smallest), color=_SMALLEST, linestyle=":", linewidth=2)
-        ax.legend(loc="best", fontsize=7)
-    bottom = [grid[-1][c] if grid[-1][c].get_visible() else grid[-2][c] for c in range(cols)]
-    for ax in bottom:
-        ax.xaxis.set_tick_params(labelbottom=True)
-        ax.set_xlabel(f"{key} (headcount of the swept force)")
-        _level_ticks(ax, _levels(checks, key)[key])
-    note = "dotted line: smallest level meeting every target" if smallest is not None else ""
-    title(fig, "each target against troop level", scenario, replications, note=note)
+    shown = ", ".join(dict.fromkeys(forces_shown))
+    note = "mean and 95% CI over replications" + (f"; dash-dot: the posts of force {shown}" if shown else "")
+    title(fig, "coverage and P(critical gap) against troop level", scenario, replications, note=note)
     return fig
 
 
@@ -196,11 +144,12 @@ def marginal_value(
     key: str = "troops",
 ) -> Figure:
     """What each step of troops buys: the paired difference (level − the level below, on common random
-    numbers) of each metric with its 95% CI; filled markers where the interval excludes 0.
+    numbers) of each metric with its 95% CI; filled markers where the interval excludes 0. Each axis
+    says which direction is better; a step whose difference is not finite (∞ − ∞) is not drawn.
 
     `differences` is `differences.csv` (columns `<key>_from`, `<key>_to`, metric, mean, ci_low, ...).
     """
-    shown = [m for m in metrics if _measured(differences[differences["metric"] == m])]
+    shown = [m for m in metrics if measured(differences[differences["metric"] == m])]
     cols = 2 if len(shown) > 1 else 1
     rows = max(1, math.ceil(len(shown) / cols))
     fig = new_figure(5.4 * cols, 3.2 * rows + 0.9)
@@ -212,25 +161,45 @@ def marginal_value(
         metric = shown[i]
         d = differences[differences["metric"] == metric].reset_index(drop=True)
         x = np.arange(len(d))
-        err = np.vstack([d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]])
-        err = np.nan_to_num(err)
+        mean, err = error_bars(d)
         sig = d["significant"].astype(bool).to_numpy()
-        ax.errorbar(x, d["mean"], yerr=err, fmt="none", ecolor="tab:blue", capsize=4)
-        ax.scatter(x[sig], d["mean"][sig], color="tab:blue", zorder=3, label="CI excludes 0")
-        ax.scatter(x[~sig], d["mean"][~sig], facecolor="white", edgecolor="tab:blue", zorder=3,
+        ok = np.isfinite(mean)
+        ax.errorbar(x[ok], mean[ok], yerr=err[:, ok], fmt="none", ecolor="tab:blue", capsize=4)
+        ax.scatter(x[sig & ok], mean[sig & ok], color="tab:blue", zorder=3, label="CI excludes 0")
+        ax.scatter(x[~sig & ok], mean[~sig & ok], facecolor="white", edgecolor="tab:blue", zorder=3,
                    label="CI includes 0")  # fmt: skip
+        for j in x[~ok]:
+            ax.text(j, 0, "not finite", ha="center", va="bottom", fontsize=7, rotation=90, color="0.4")
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xticks(x, [f"{a}→{b}" for a, b in zip(d[f"{key}_from"], d[f"{key}_to"], strict=True)],
                       rotation=45 if len(d) > 4 else 0, ha="right" if len(d) > 4 else "center",
                       fontsize=8)  # fmt: skip
-        ax.set_ylabel("Δ " + METRIC_LABELS[metric][1])
-        _plain_numbers(ax)
+        head, _, unit = metric_label(metric)[1].partition("\n")
+        direction = {1: "  (↑ better)", -1: "  (↓ better)"}.get(better(metric), "")
+        if is_share(metric):
+            unit = "(percentage points)"
+            percent_axis(ax, points=True)
+        else:
+            plain_numbers(ax)
+        ax.set_ylabel(f"Δ {head}{direction}" + (f"\n{unit}" if unit else ""))
         ax.set_xlabel(f"step ({key})")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=7)
     title(fig, "marginal value of each step of troops", scenario, replications,
           note="paired difference with the level below, 95% CI")  # fmt: skip
     return fig
+
+
+def _difference_text(metric: str, r: pd.Series) -> str:
+    """`B − A = +1.2 pp [0.4, 2]` (a share, in percentage points) or `B − A = -3.5 min [...]`, with * when
+    the interval excludes 0; `r` is the metric's row of differences.csv."""
+    star = " *" if int(r["significant"]) else ""
+    if is_share(metric):
+        pp = [f"{100 * float(r[c]):+.3g}" if math.isfinite(float(r[c])) else "n/a"
+              for c in ("mean", "ci_low", "ci_high")]  # fmt: skip
+        return f"B − A = {pp[0]} pp [{pp[1]}, {pp[2]}]{star}"
+    v = [fmt_short(metric, float(r[c])) for c in ("mean", "ci_low", "ci_high")]
+    return f"B − A = {v[0]} [{v[1]}, {v[2]}]{star}"
 
 
 def compare_variants(
@@ -243,9 +212,10 @@ def compare_variants(
     replications: int | None = None,
 ) -> Figure:  # fmt: skip
     """Two variants side by side, one panel per metric: each variant's mean with its 95% CI, and the
-    paired difference B − A with its CI in the panel's title (* when it excludes 0)."""
+    paired difference B − A with its CI in the panel's title (* when it excludes 0). An infinite mean
+    (a failure counted as ∞) is written, not drawn."""
     labels = list(dict.fromkeys(summary["variant"]))
-    shown = [m for m in metrics if _measured(summary[summary["metric"] == m])]
+    shown = [m for m in metrics if not summary[(summary["metric"] == m) & (summary["n"] > 0)].empty]
     cols = 3 if len(shown) > 4 else 2 if len(shown) > 1 else 1
     rows = max(1, math.ceil(len(shown) / cols))
     fig = new_figure(4.2 * cols, 3.0 * rows + 0.9)
@@ -258,16 +228,21 @@ def compare_variants(
         metric = shown[i]
         d = summary[summary["metric"] == metric].set_index("variant").loc[labels]
         x = np.arange(len(labels))
-        err = np.nan_to_num(np.vstack([d["mean"] - d["ci_low"], d["ci_high"] - d["mean"]]))
-        ax.errorbar(x, d["mean"], yerr=err, fmt="o", color="tab:blue", capsize=5)
+        mean, err = error_bars(d)
+        ok = np.isfinite(mean)
+        ax.errorbar(x[ok], mean[ok], yerr=err[:, ok], fmt="o", color="tab:blue", capsize=5)
+        for j in x[~ok]:
+            if np.isinf(float(d["mean"].iloc[j])):
+                ax.text(j, 0.5, "∞", ha="center", va="center", fontsize=14, color=MISS,
+                        transform=ax.get_xaxis_transform())  # fmt: skip
         ax.set_xticks(x, [f"{'AB'[k]}: {label}" for k, label in enumerate(labels)], fontsize=8)
         ax.set_xlim(-0.6, len(labels) - 0.4)
-        ax.set_ylabel(METRIC_LABELS.get(metric, (metric, metric))[1], fontsize=8)
-        head = METRIC_LABELS.get(metric, (metric,))[0]
+        ax.set_ylabel(metric_label(metric)[1], fontsize=8)
+        if is_share(metric):
+            percent_axis(ax)
+        head = metric_label(metric)[0]
         if diff is not None and metric in diff.index:
-            r = cast(pd.Series, diff.loc[metric])  # one row per metric: .loc gives that row
-            star = " *" if int(r["significant"]) else ""
-            head += f"\nB − A = {r['mean']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]{star}"
+            head += "\n" + _difference_text(metric, cast(pd.Series, diff.loc[metric]))  # one row per metric
         ax.set_title(head, fontsize=9)
         ax.grid(alpha=0.3)
     title(fig, "variant B against variant A", scenario, replications, per="variant",

@@ -1,23 +1,27 @@
 """Readable terminal summaries (rich tables) of a finished experiment: run, sweep or compare.
 
-Every number comes with its 95% confidence interval. The key metrics shown per level are those of
-`KEY_METRICS` that the model measures, so a metric added to `sim.metrics.METRICS` (air coverage, say)
-shows up here by itself.
+The answer first: each target at each level with its estimate, the 95% bound that is checked and the
+verdict, saying when replications rather than troops are what is missing; then the demands that fall
+short (critical posts, air requirements, delegations), worst first; then the key whole-event metrics.
+Every number comes with its 95% confidence interval, in the units of sim.numbers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sim.metrics import METRICS
+from sim.numbers import fmt_interval, fmt_value, metric_name
 from sim.report.text import make_console
 from sim.results.experiment import Outcome
 from sim.stats import Interval, TargetCheck
 
-__all__ = ["KEY_METRICS", "print_outcome"]
+__all__ = ["KEY_METRICS", "MARGINAL_METRICS", "failing_demands", "print_outcome", "verdict"]
 
 KEY_METRICS = {
     "post_coverage": "post coverage",
@@ -26,45 +30,13 @@ KEY_METRICS = {
     "air_coverage": "air coverage",
     "response_time_p90_min": "response p90 (min)",
 }
+# metric → (column header, the direction that is better: +1 up, -1 down)
 MARGINAL_METRICS = {
-    "post_coverage": "Δ post coverage",
-    "critical_gap": "Δ P(critical gap)",
-    "gap_person_hours": "Δ gap person-h",
-    "air_coverage": "Δ air coverage",
+    "post_coverage": ("Δ post coverage (↑ better)", 1),
+    "critical_gap": ("Δ P(critical gap) (↓ better)", -1),
+    "gap_person_hours": ("Δ person-h short (↓ better)", -1),
+    "air_coverage": ("Δ air coverage (↑ better)", 1),
 }
-
-
-def _num(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    if x != 0 and abs(x) < 1e-3:
-        return f"{x:.1e}"
-    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
-
-
-def fmt_interval(iv: Interval) -> str:
-    """`mean ± half-width` for a symmetric (Student-t) interval, `mean [low, high]` for a Wilson one,
-    just the mean when the interval is too narrow to show, `n/a` when nothing was measured."""
-    if iv.n == 0:
-        return "n/a"
-    if math.isnan(iv.ci_low):
-        return f"{_num(iv.mean)} (n={iv.n})"
-    mean, low, high = _num(iv.mean), _num(iv.ci_low), _num(iv.ci_high)
-    if low == mean == high:
-        return mean
-    scale = max(abs(iv.ci_low), abs(iv.ci_high), 1e-300)
-    if abs((iv.ci_high - iv.mean) - (iv.mean - iv.ci_low)) <= 1e-9 * scale:
-        return f"{mean} ± {iv.half_width:.2g}"
-    return f"{mean} [{low}, {high}]"
-
-
-SHORT = {"post_coverage": "coverage", "critical_gap": "P(gap)", "escort_delay_p95_min": "escort",
-         "response_time_p90_min": "response", "air_coverage": "air"}  # fmt: skip
-
-
-def _failed(checks: list[TargetCheck]) -> str:
-    missed = [c for c in checks if not c.met]
-    return "yes" if not missed else "no: " + ", ".join(SHORT.get(c.metric, c.metric) for c in missed)
 
 
 def _replications_line(o: Outcome) -> str:
@@ -79,98 +51,203 @@ def _replications_line(o: Outcome) -> str:
             w = o.precision_widest
             if w:
                 at = f" at {w['level']}" if w["level"] else ""
-                line += (f" (widest: {w['metric']}{at}, half-width {_num(w['half_width'])} > "
-                         f"{_num(w['allowance'])})")  # fmt: skip
+                line += (f" (widest: {w['metric']}{at}, half-width {w['half_width']:.3g} > "
+                         f"{w['allowance']:.3g})")  # fmt: skip
     return line
+
+
+def verdict(c: TargetCheck) -> str:
+    """`met`, `NOT met`, or `undecided: 50 replications cannot show it; about 73 would`."""
+    if c.met:
+        return "met"
+    if c.status == "undecided":
+        return f"undecided: {c.n:,} replications cannot show it; about {c.replications_needed:,} would"
+    return "NOT met"
+
+
+def _bound_text(c: TargetCheck) -> str:
+    side = "lower" if c.bound == "ci_low" else "upper"
+    return f"{side} 95% bound {fmt_value(c.metric, c.value)}"
+
+
+def _target_table(o: Outcome, labels: Sequence[str]) -> Table:
+    a = o.answer
+    key = "level" if o.command == "sweep" else ("variant" if o.command == "compare" else "")
+    headers = [*([key] if key else []), "target", "estimate", "checked bound", "verdict"]
+    table = Table(
+        *headers, title="Targets (each checked on the demand it names)", caption=_replications_line(o)
+    )
+    for label in labels:
+        for c in a.checks[label]:
+            style = "" if c.met else ("yellow" if c.status == "undecided" else "red")
+            cells = [escape(c.target), fmt_value(c.metric, c.estimate), _bound_text(c), verdict(c)]
+            table.add_row(*([escape(label)] if key else []), *cells, style=style)
+    return table
+
+
+def failing_demands(o: Outcome, label: str, limit: int = 8) -> list[tuple[str, str]]:
+    """The demands that fall short at a level, worst first: critical posts short beyond the tolerance in
+    any replication (other posts from 5% of replications), air requirements under 99% coverage,
+    delegations whose escort delay p95 is over a minute. (name, what falls short)"""
+    summary = o.answer.summaries[label]
+    posts = o.manifest.scenarios[0].resolved.get("posts") or {}
+
+    def scoped(metric: str, key: str) -> list[tuple[str, Interval]]:
+        prefix = f"{metric}[{key}="
+        return [(col[len(prefix) : -1], iv) for col, iv in summary.items() if col.startswith(prefix) and iv.n]
+
+    out: list[tuple[float, str, str]] = []
+    for post, iv in scoped("critical_gap", "post"):
+        critical = bool(posts.get(post, {}).get("critical"))
+        if iv.mean > 0 and (critical or iv.mean >= 0.05):
+            cov = summary.get(f"post_coverage[post={post}]")
+            what = f"short beyond the tolerance in {fmt_value('critical_gap', iv.mean)} of replications"
+            if cov is not None and cov.n:
+                what += f"; coverage {fmt_value('post_coverage', cov.mean)}"
+            name = f"post {post}" + ("" if critical else " (not critical)")
+            out.append(((2 if critical else 0.5) + iv.mean, name, what))
+    for req, iv in scoped("air_coverage", "requirement"):
+        if iv.mean < 0.99:
+            out.append(
+                (1 + (1 - iv.mean), f"air requirement {req}", f"coverage {fmt_interval('air_coverage', iv)}")
+            )
+    for dele, iv in scoped("escort_delay_p95_min", "delegation"):
+        if iv.mean > 1:
+            what = f"escort delay p95 {fmt_interval('escort_delay_p95_min', iv)}"
+            out.append((1 if math.isinf(iv.mean) else min(0.9, iv.mean / 1000), f"delegation {dele}", what))
+    out.sort(key=lambda x: -x[0])
+    return [(name, what) for _score, name, what in out[:limit]]
+
+
+def _print_failing(o: Outcome, label: str, console: Console) -> None:
+    rows = failing_demands(o, label)
+    if not rows:
+        return
+    where = f" at {label}" if label else ""
+    table = Table("demand", "what falls short", title=f"Where it falls short{where}, worst first")
+    for name, what in rows:
+        table.add_row(escape(name), what)
+    console.print(table)
+
+
+def _key_metrics(o: Outcome) -> list[str]:
+    measured = {m for s in o.answer.summaries.values() for m, iv in s.items() if iv.n > 0}
+    return [m for m in KEY_METRICS if m in measured]
 
 
 def print_outcome(o: Outcome, console: Console | None = None) -> None:
     """The summary of a run, sweep or comparison, and where its results folder is."""
     console = console or make_console()
     {"run": _print_run, "sweep": _print_sweep, "compare": _print_compare}[o.command](o, console)
-    console.print(f"results: {escape(str(o.folder))}")
+    console.print(f"results: {escape(str(o.folder))}  (per post, air requirement, force, delegation and "
+                  "incident stream: posts.csv, air.csv, forces.csv, delegations.csv, incidents.csv; "
+                  "metrics defined in docs/metrics.md)")  # fmt: skip
 
 
 def _print_run(o: Outcome, console: Console) -> None:
     label = o.answer.labels[0]
     troops = f" at {label} troops" if label else ""
     table = Table(
-        "metric",
-        "mean [95% CI]",
-        "n",
-        title=f"{o.manifest.scenarios[0].name}{troops}",
-        caption=_replications_line(o),
+        "metric", "mean (95% CI)", "n", title=f"{o.manifest.scenarios[0].name}{troops}: whole event"
     )
-    for metric, iv in o.answer.summaries[label].items():
-        table.add_row(metric, fmt_interval(iv), str(iv.n))
+    for metric in METRICS:
+        iv = o.answer.summaries[label].get(metric)
+        if iv is not None:
+            table.add_row(metric_name(metric), fmt_interval(metric, iv), str(iv.n))
     console.print(table)
+    console.print(_target_table(o, [label]))
+    _print_failing(o, label, console)
+    console.print(_answer_line(o, label))
+
+
+def _answer_line(o: Outcome, label: str) -> str:
     checks = o.answer.checks[label]
-    for c in checks:
-        console.print(f"  target {c.target}: {c.describe()}")
-    verdict = "meets every target" if o.answer.meets(label) else "does NOT meet the targets"
-    console.print(f"[bold]This level {verdict} with 95% confidence.[/]")
+    if all(c.met for c in checks):
+        return "[bold]This level meets every target with 95% confidence.[/]"
+    missed = [c for c in checks if not c.met]
+    if all(c.status == "undecided" for c in missed):
+        need = max(c.replications_needed or 0 for c in missed)
+        return (
+            "[bold]This level is not shown to meet its targets: every estimate meets its target, but the "
+            "replications are too few to show it with 95% confidence; "
+            f"about {need:,} would (--replications).[/]"
+        )
+    names = ", ".join(c.target for c in missed if c.status != "undecided")
+    return f"[bold]This level does NOT meet: {escape(names)}.[/]"
 
 
 def _print_sweep(o: Outcome, console: Console) -> None:
     a = o.answer
-    measured = {m for s in a.summaries.values() for m, iv in s.items() if iv.n > 0}
-    shown = [m for m in KEY_METRICS if m in measured]
-    table = Table(
-        "troops",
-        *(KEY_METRICS[m] for m in shown),
-        "meets targets",
-        title=f"Sweep of {o.manifest.scenarios[0].name}",
-        caption=_replications_line(o),
-    )
+    shown = _key_metrics(o)
+    headers = ["troops", *(KEY_METRICS[m] for m in shown), "targets missed"]
+    title = f"Sweep of {o.manifest.scenarios[0].name}"
+    table = Table(*headers, title=title, caption=_replications_line(o))
     for label in a.labels:
-        cells = [fmt_interval(a.summaries[label][m]) for m in shown]
-        table.add_row(label, *cells, _failed(a.checks[label]))
+        cells = [fmt_interval(m, a.summaries[label][m]) for m in shown]
+        missed = [c for c in a.checks[label] if not c.met]
+        text = "none" if not missed else f"{len(missed)} of {len(a.checks[label])}"
+        undecided = sum(c.status == "undecided" for c in missed)
+        if undecided:
+            text += f" ({undecided} undecided)"
+        table.add_row(label, *cells, text)
     console.print(table)
-
     if a.differences:
-        marg = [m for m in MARGINAL_METRICS if m in measured]
-        steps = Table(
-            "step",
-            *(MARGINAL_METRICS[m] for m in marg),
-            title="Marginal value of each step (paired differences, * = CI excludes 0)",
-        )
-        for lo, hi, diffs in a.differences:
-            cells = [fmt_interval(diffs[m]) + (" *" if diffs[m].excludes_zero else "") for m in marg]
-            steps.add_row(f"{lo} → {hi}", *cells)
-        console.print(steps)
-
+        _print_marginal(o, console)
     meeting = a.smallest_meeting
+    focus = [meeting] if meeting is not None else [a.labels[-1]]
+    if meeting is not None and a.labels.index(meeting) > 0:
+        focus.insert(0, a.labels[a.labels.index(meeting) - 1])
+    console.print(_target_table(o, focus))
+    _print_failing(o, focus[0], console)
     span = f"{a.labels[0]}–{a.labels[-1]}" if len(a.labels) > 1 else a.labels[0]
     if meeting is not None:
         console.print(f"[bold]Smallest troop level meeting every target with 95% confidence: {meeting}[/]")
+        return
+    console.print(f"[bold]No troop level in {span} meets every target with 95% confidence.[/]")
+    top = a.labels[-1]
+    missed = [c for c in a.checks[top] if not c.met]
+    if missed and all(c.status == "undecided" for c in missed):
+        need = max(c.replications_needed or 0 for c in missed)
+        console.print(
+            f"  At {top} every estimate meets its target: replications, not troops, are missing. About "
+            f"{need:,} replications per level would show it (--replications {need})."
+        )
     else:
-        top = a.labels[-1]
-        missed = "; ".join(c.describe() for c in a.checks[top] if not c.met)
-        console.print(f"[bold]No troop level in {span} meets every target with 95% confidence.[/]")
-        console.print(f"  at {top}: {missed}")
+        for c in missed:
+            console.print(f"  at {top}: {escape(c.target)}: estimate {fmt_value(c.metric, c.estimate)}, "
+                          f"{_bound_text(c)}: {verdict(c)}")  # fmt: skip
+
+
+def _print_marginal(o: Outcome, console: Console) -> None:
+    a = o.answer
+    measured = {m for s in a.summaries.values() for m, iv in s.items() if iv.n > 0}
+    marg = [m for m in MARGINAL_METRICS if m in measured]
+    title = "What each step buys (paired differences on common random numbers; * = 95% CI excludes 0)"
+    steps = Table("step", *(MARGINAL_METRICS[m][0] for m in marg), title=title)
+    for lo, hi, diffs in a.differences:
+        cells = [
+            fmt_interval(m, diffs[m], difference=True) + (" *" if diffs[m].excludes_zero else "")
+            for m in marg
+        ]
+        steps.add_row(f"{lo} → {hi}", *cells)
+    console.print(steps)
 
 
 def _print_compare(o: Outcome, console: Console) -> None:
     a = o.answer
     la, lb = a.labels
     diffs = a.differences[0][2]
-    table = Table(
-        "metric",
-        f"A: {escape(la)}",
-        f"B: {escape(lb)}",
-        "B − A [95% CI]",
-        "significant",
-        title=f"Paired comparison: {escape(lb)} against {escape(la)}",
-        caption=_replications_line(o),
-    )
-    for metric, d in diffs.items():
-        table.add_row(
-            metric,
-            fmt_interval(a.summaries[la][metric]),
-            fmt_interval(a.summaries[lb][metric]),
-            fmt_interval(d),
-            "yes" if d.excludes_zero else "",
-        )
+    table = Table("metric", f"A: {escape(la)}", f"B: {escape(lb)}", "B − A (95% CI)", "significant",
+                  title=f"Paired comparison: {escape(lb)} against {escape(la)} (whole event)",
+                  caption=_replications_line(o))  # fmt: skip
+    for metric in METRICS:
+        if metric not in diffs:
+            continue
+        d = diffs[metric]
+        table.add_row(metric_name(metric), fmt_interval(metric, a.summaries[la][metric]),
+                      fmt_interval(metric, a.summaries[lb][metric]), fmt_interval(metric, d, difference=True),
+                      "yes" if d.excludes_zero else "")  # fmt: skip
     console.print(table)
+    console.print(_target_table(o, [la, lb]))
     for label, name in ((la, "A"), (lb, "B")):
-        console.print(f"  {name} ({escape(label)}) meets targets: {_failed(a.checks[label])}")
+        console.print(f"  {name} ({escape(label)}): {_answer_line(o, label)}")

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.experiment.design import BadExperiment, Design, load_source
+from sim.experiment.design import BadExperiment, Design, load_source, metric_columns_of
 from sim.experiment.execute import Executed, Interrupted, execute
 from sim.experiment.executors import Variant, default_workers
 from sim.experiment.options import Progress, RunOptions
 from sim.experiment.plan import Plan
 from sim.experiment.rows import GAP_COLUMNS
 from sim.experiment.tables import Answer, analyse
-from sim.metrics import METRICS
+from sim.metrics import target_specs
+from sim.results.demands import write_demand_tables
 from sim.results.files import INCOMPLETE, default_out, read_json, unused_out
 from sim.results.manifest import Manifest
 from sim.results.parts import PartStore, finish_incomplete, start_incomplete
@@ -97,7 +98,7 @@ def resume(
         if isinstance(e, ResumeError):
             raise
         raise ResumeError(f"{manifest_path} is not a manifest this version can resume ({e})") from None
-    if manifest.metrics != list(METRICS):
+    if manifest.metrics != list(metric_columns_of(v.scenario for v in variants)):
         raise ResumeError(f"the metrics have changed since {work} was started: cannot resume it")
     manifest.begin_run(options.command_line, options.workers or default_workers(), options.scheduler)
     return _run(work, manifest, variants, plan, options, progress, render)
@@ -150,19 +151,31 @@ def _run(
     return _finish(work, manifest, variants, plan, store, executed, render)
 
 
+def _replications_short(answer: Answer) -> dict[str, int]:
+    """The levels that miss targets only because the replications cannot show them (every missed
+    target undecided), with about how many replications would show every one of them."""
+    out = {}
+    for label in answer.labels:
+        missed = [c for c in answer.checks[label] if not c.met]
+        if missed and all(c.status == "undecided" for c in missed):
+            out[label] = max(c.replications_needed or 0 for c in missed)
+    return out
+
+
 def _finish(
     work: Path, manifest: Manifest, variants: list[Variant], plan: Plan, store: PartStore, executed: Executed,
     render: Render | None,
 ) -> Outcome:  # fmt: skip
     key, command = manifest.key, manifest.command
-    store.concatenate("rows", [key, "replication", *METRICS], work / "replications.csv")
+    store.concatenate("rows", [key, "replication", *manifest.metrics], work / "replications.csv")
     store.concatenate("gaps", [key, "replication", *GAP_COLUMNS], work / "gaps.csv")
     write_distributions(work / "distributions.csv", key, variants, store)
-    targets_of = {v.label: v.scenario.targets for v in variants}
+    targets_of = {v.label: target_specs(v.scenario) for v in variants}
     answer = analyse(
         read_variants(work / "replications.csv"), targets_of, "none" if command == "run" else "adjacent"
     )
-    write_answer(work, key, answer)
+    write_answer(work, key, answer, targets_of)
+    write_demand_tables(work, key, answer, variants, read_variants(work / "replications.csv"))
     meeting = answer.smallest_meeting
     manifest.complete(executed.replications, {
         "replications_per_variant": executed.replications,
@@ -170,6 +183,7 @@ def _finish(
         "precision_widest": executed.widest,
         "meets_targets": {label: answer.meets(label) for label in answer.labels},
         "smallest_meeting_level": (int(meeting) if meeting is not None and command == "sweep" else meeting),
+        "replications_short": _replications_short(answer),
     })  # fmt: skip
     # Figures and report before the parts go: if drawing fails, the folder stays incomplete and
     # `resume` finishes it without running a replication again.

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ def atomic_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def write_table(path: Path, header: list[str], rows: list[list[object]]) -> None:
+def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A plain CSV table."""
     with path.open("w", newline="") as f:
         w = csv.writer(f)

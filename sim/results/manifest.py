@@ -16,7 +16,6 @@ from typing import Any
 from sim.experiment.design import Design
 from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan
-from sim.metrics import METRICS
 from sim.results.files import write_json
 from sim.scenario.summary import describe_scenario
 from sim.version import __version__
@@ -138,7 +137,7 @@ class Manifest:
                 "precision": plan.precision,
                 "max_replications": plan.max_replications,
             },
-            metrics=list(METRICS),
+            metrics=list(design.columns),
             replications=0,
             workers=None,
             started=now(),

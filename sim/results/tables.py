@@ -18,6 +18,7 @@ from sim.experiment.distributions import Histograms
 from sim.experiment.executors import Variant
 from sim.experiment.rows import format_float
 from sim.experiment.tables import Answer, VariantColumns
+from sim.metrics import TargetSpec
 from sim.results.files import write_table
 from sim.results.parts import PartStore
 
@@ -32,7 +33,8 @@ __all__ = [
 
 SUMMARY_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "std", "n"]
 DIFFERENCE_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "std", "n", "significant"]
-TARGET_COLUMNS = ["target", "metric", "bound", "limit", "value", "met"]
+TARGET_COLUMNS = ["target", "target_metric", "scope", "metric", "bound", "limit", "value", "met", "status",
+                  "estimate", "n", "replications_needed"]  # fmt: skip
 
 
 def _floats(cells: Sequence[str]) -> np.ndarray:
@@ -68,8 +70,9 @@ def _interval_cells(iv: object) -> list[str]:
     return [format_float(getattr(iv, f)) for f in ("mean", "ci_low", "ci_high", "std")]
 
 
-def write_answer(folder: Path, key: str, answer: Answer) -> None:
-    """`summary.csv`, `differences.csv` and `targets.csv` of an experiment."""
+def write_answer(folder: Path, key: str, answer: Answer, specs_of: dict[str, list[TargetSpec]]) -> None:
+    """`summary.csv`, `differences.csv` and `targets.csv` of an experiment; `specs_of` gives each level's
+    targets, in the order of its checks."""
     summary = [
         [label, m, *_interval_cells(iv), iv.n]
         for label in answer.labels
@@ -83,10 +86,12 @@ def write_answer(folder: Path, key: str, answer: Answer) -> None:
     ]
     write_table(folder / "differences.csv", [f"{key}_from", f"{key}_to", *DIFFERENCE_COLUMNS], diffs)
     checks = [
-        [label, c.target, c.metric, c.bound, format_float(c.limit), format_float(c.value), int(c.met)]
+        [label, c.target, t.metric, t.scope, c.metric, c.bound, format_float(c.limit), format_float(c.value),
+         int(c.met), c.status, format_float(c.estimate), c.n,
+         "" if c.replications_needed is None else c.replications_needed]
         for label in answer.labels
-        for c in answer.checks[label]
-    ]
+        for c, t in zip(answer.checks[label], specs_of[label], strict=True)
+    ]  # fmt: skip
     write_table(folder / "targets.csv", [key, *TARGET_COLUMNS], checks)
 
 

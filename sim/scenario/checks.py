@@ -54,8 +54,8 @@ def _check_sites(s: Scenario) -> Found:
     for name, site in s.sites.items():
         yield from _ref(("sites", name, "city"), "city", site.city, s.cities)
     for i, leg in enumerate(s.travel.legs):
-        for j, site in enumerate(leg.between):
-            yield from _ref(("travel", "legs", i, "between", j), "site", site, s.sites)
+        for j, end in enumerate(leg.between):
+            yield from _ref(("travel", "legs", i, "between", j), "site", end, s.sites)
 
 
 def _check_posts(s: Scenario) -> Found:
@@ -91,7 +91,7 @@ def _check_delegations(s: Scenario) -> Found:
             yield (*base, "hotel"), _known("site", d.hotel, s.sites)
             continue
         city = s.sites[d.hotel].city
-        places = [((*base, "arrival", "airport"), d.arrival.airport)]
+        places: list[tuple[tuple[Any, ...], str]] = [((*base, "arrival", "airport"), d.arrival.airport)]
         places.append(((*base, "departure", "airport"), d.departure.airport))
         places += [((*base, "programme", i, "to"), m.to) for i, m in enumerate(d.programme)]
         for path, site in places:
@@ -165,6 +165,58 @@ def _check_air(s: Scenario) -> Found:
         yield from _ref(("fuel_trucks", name, "operator"), "force", ft.operator, s.forces)
 
 
+def _scope_tables(s: Scenario) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each scope key's kind and the names it may take."""
+    requirements: dict[str, Any] = dict(s.air_coverage)
+    if s.delegation_overwatch is not None:
+        requirements.update({f"overwatch.{n}": d for n, d in s.delegations.items() if d.air_overwatch})
+    return {
+        "force": ("force", s.forces), "city": ("city", s.cities), "site": ("site", s.sites),
+        "post": ("post", s.posts), "delegation": ("delegation", s.delegations), "tier": ("tier", s.tiers),
+        "stream": ("incident stream", s.incidents), "requirement": ("air requirement", requirements),
+        "fuel_point": ("fuel point", s.fuel_points),
+        "role": ("role", dict.fromkeys(("security", "aviation", "logistics"))),
+    }  # fmt: skip
+
+
+def _demand_exists(s: Scenario, metric: str, key: str, value: str) -> bool:
+    """Whether a scope holds any of the demand `metric` measures (a force that staffs no post, a city with
+    no delegation: a target there would be met for want of anything to measure)."""
+    city_of = {n: site.city for n, site in s.sites.items()}
+    if metric in ("post_coverage", "critical_gap", "gap_person_hours", "critical_gap_person_hours"):
+        posts = list(s.posts.values())
+        if metric.startswith("critical") and key != "post":
+            posts = [p for p in posts if p.critical]
+        test = {"force": lambda p: value in p.forces, "city": lambda p: city_of.get(p.site) == value,
+                "site": lambda p: p.site == value, "role": lambda p: p.role == value,
+                "post": lambda p: True}[key]  # fmt: skip
+        return any(test(p) for p in posts) if key != "post" else True
+    if key == "city" and metric.startswith(("escort", "movements")):
+        return any(city_of.get(d.hotel) == value for d in s.delegations.values())
+    if key == "tier":
+        return any(d.tier == value for d in s.delegations.values())
+    if key == "city" and metric == "air_coverage":
+        return any(city_of.get(st.over) == value for st in s.air_coverage.values())
+    if key == "city":
+        return any(inc.city == value for inc in s.incidents.values())
+    return True
+
+
+def _check_targets(s: Scenario) -> Found:
+    """Each scoped target names a demand that exists and holds something to measure."""
+    tables = _scope_tables(s)
+    for i, t in enumerate(s.targets.checks):
+        if t.scope is None:
+            continue
+        key, value = t.scope
+        path = ("targets", "checks", i, key)
+        kind, table = tables[key]
+        if value not in table:
+            yield path, _known(kind, value, table)
+        elif not _demand_exists(s, t.metric, key, value):
+            yield path, f"{kind} {value!r} has nothing {t.metric} measures: the target would be met trivially"
+
+
 def _check_peak(s: Scenario) -> Found:
     if s.peak is not None:
         yield from _within(s, ("peak", "start"), s.peak.start, "peak start")
@@ -183,6 +235,7 @@ def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         _check_delegations,
         _check_incidents,
         _check_air,
+        _check_targets,
         _check_peak,
     ):
         found.extend(check(s))

@@ -9,7 +9,7 @@ scenario can report expected loads before it runs.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
@@ -194,7 +194,7 @@ class Normal(_Dist):
         b = math.inf if self.high is None else (self.high - self.mean_) / self.sd
         return a, b
 
-    def _frozen(self):
+    def _frozen(self) -> Any:  # a frozen scipy.stats distribution (scipy is untyped)
         a, b = self._ab()
         from scipy import stats  # imported here: scipy.stats costs ~0.6 s at start-up
 

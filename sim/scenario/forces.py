@@ -9,6 +9,8 @@ from pydantic import Field, field_validator
 
 from sim.scenario.types import Clock, Headcount, Name, NonNegative, Probability, Strict
 
+Role = Literal["security", "aviation", "logistics"]
+
 __all__ = ["Force", "ShiftPattern"]
 
 
@@ -32,6 +34,10 @@ class ShiftPattern(Strict):
         return {"12on12off": 12.0, "8h3crew": 8.0, "continuous": float("inf")}[self.pattern]
 
 
+def _all_security() -> dict[Role, float]:
+    return {"security": 1.0}
+
+
 class Force(Strict):
     """A body of people: its headcount, split by city and by role, shift pattern and absences."""
 
@@ -39,9 +45,7 @@ class Force(Strict):
     headcount: Headcount
     swept: bool = False
     cities: dict[Name, Probability] = Field(min_length=1)
-    roles: dict[Literal["security", "aviation", "logistics"], Probability] = Field(
-        default_factory=lambda: {"security": 1.0}
-    )
+    roles: dict[Role, Probability] = Field(default_factory=lambda: _all_security())
     shift: ShiftPattern = ShiftPattern()
     absence_prob: Probability = 0.0
 

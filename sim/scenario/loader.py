@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError
@@ -55,7 +56,7 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key (not a field here; check the spelling in scenarios/README.md)"

@@ -25,16 +25,11 @@ def _heading(s: Scenario) -> str:
 
 def _targets(s: Scenario) -> str:
     t = s.targets
-    goals = []
-    if t.post_coverage_min is not None:
-        goals.append(f"post coverage >= {t.post_coverage_min:g}")
-    if t.p_critical_gap_max is not None:
-        goals.append(f"P(critical gap > {t.critical_gap_tolerance_min:g} min) <= {t.p_critical_gap_max:g}")
-    if t.escort_delay_p95_max_min is not None:
-        goals.append(f"escort delay p95 <= {t.escort_delay_p95_max_min:g} min")
-    if t.response_time_p90_max_min is not None:
-        goals.append(f"response time p90 <= {t.response_time_p90_max_min:g} min")
-    return "targets: " + ("; ".join(goals) if goals else "none")
+    goals = [target.describe() for target in t.all()]
+    if not goals:
+        return "targets: none"
+    tolerance = f"critical gap: a critical post short for over {t.critical_gap_tolerance_min:g} min"
+    return f"targets ({len(goals)}; {tolerance}):" + "".join(f"\n  {goal}" for goal in goals)
 
 
 def _places(s: Scenario) -> list[str]:

@@ -1,0 +1,164 @@
+"""Metrics per scope: each metric that can be scoped, computed for every force, city, site, role and post
+(posts), delegation, tier and city (escorts), incident stream and city (incidents), air requirement and
+city, fuel point, and force and force-in-city (duty), as pure functions of one replication's record.
+
+A target is then checked on exactly the demand it names (sim.metrics.targets). The definitions match
+the whole-event ones in `sim.metrics.core` restricted to the scope; a scope with nothing to measure in
+a replication (no movement of that delegation, say) is NaN.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from sim.metrics.core import merge_intervals, percentile, share, within, within_share
+from sim.metrics.scopes import (
+    DUTY_METRICS,
+    Scope,
+    Scopes,
+    column,
+    within_metric,
+)
+from sim.model.record import MovementRecord, ReplicationRecord, ResponseRecord
+
+__all__ = ["scoped_metrics"]
+
+NAN = float("nan")
+
+
+def scoped_metrics(r: ReplicationRecord, scopes: Scopes) -> dict[str, float]:
+    """Every scoped metric column of one replication, in `scopes.columns()` order."""
+    out = dict.fromkeys(scopes.columns(), NAN)
+    _posts(r, scopes, out)
+    _escorts(r, scopes, out)
+    _incidents(r, scopes, out)
+    _air(r, scopes, out)
+    for name in scopes.fuel_points:
+        ledger = r.fuel.get(name)
+        out[column("fuel_outage_h", (("fuel_point", name),))] = ledger.outage_h if ledger else 0.0
+    _duty(r, scopes, out)
+    return out
+
+
+def _post_runs(r: ReplicationRecord) -> dict[str, float]:
+    """Longest continuous shortfall (hours) of each post that had one."""
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for g in r.gaps:
+        if g.demand == "post":
+            spans[g.name].append((g.start_h, g.end_h))
+    return {name: max(b - a for a, b in merge_intervals(s)) for name, s in spans.items()}
+
+
+def _posts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    runs = _post_runs(r)
+    tolerance = r.critical_tolerance_h
+    groups: dict[Scope, list[str]] = defaultdict(list)
+    for name, p in scopes.posts.items():
+        for f in p.forces:
+            groups[(("force", f),)].append(name)
+            groups[(("force", f), ("city", p.city))].append(name)
+        groups[(("city", p.city),)].append(name)
+        groups[(("site", p.site),)].append(name)
+        groups[(("role", p.role),)].append(name)
+        totals = r.posts.get(name)
+        post = (("post", name),)
+        if totals is not None and totals.required_ph > 0:
+            out[column("post_coverage", post)] = totals.staffed_ph / totals.required_ph
+        out[column("gap_person_hours", post)] = (totals.required_ph - totals.staffed_ph) if totals else 0.0
+        out[column("longest_gap_h", post)] = runs.get(name, 0.0)
+        out[column("critical_gap", post)] = float(runs.get(name, 0.0) > tolerance)
+    for scope in scopes.post_groups:
+        names = groups[scope]
+        group = [r.posts[n] for n in names if n in r.posts]
+        required = sum(t.required_ph for t in group)
+        staffed = sum(t.staffed_ph for t in group)
+        out[column("post_coverage", scope)] = staffed / required if required > 0 else NAN
+        out[column("gap_person_hours", scope)] = required - staffed
+        if len(scope) == 2:  # a force in one city: FORCE_CITY_POST_METRICS
+            continue
+        critical = [n for n in names if scopes.posts[n].critical]
+        out[column("critical_gap_person_hours", scope)] = sum(
+            r.posts[n].required_ph - r.posts[n].staffed_ph for n in critical if n in r.posts
+        )
+        if critical:
+            out[column("critical_gap", scope)] = float(any(runs.get(n, 0.0) > tolerance for n in critical))
+
+
+def _grouped(items: Iterable[tuple[tuple[Scope, ...], object]]) -> dict[Scope, list]:
+    groups: dict[Scope, list] = defaultdict(list)
+    for scopes_of_item, item in items:
+        for scope in scopes_of_item:
+            if scope:
+                groups[scope].append(item)
+    return groups
+
+
+def _escorts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    for bound in scopes.escort_bounds:
+        out[within_metric("escort", bound)] = within_share(r.movements, r.horizon_h, bound)
+    groups = _grouped((scopes.escort_groups[scopes.delegation_of[m.delegation]], m) for m in r.movements)
+    for scope in scopes.escort_scopes:
+        moves: list[MovementRecord] = groups.get(scope, [])
+        if not moves:
+            continue
+        delays = np.array([m.delay_min() for m in moves], dtype=float)
+        out[column("escort_delay_p95_min", scope)] = percentile(delays, 95)
+        out[column("escort_delay_max_min", scope)] = float(delays.max())
+        out[column("movements_unescorted", scope)] = float(sum(m.waiting for m in moves))
+        for bound in scopes.escort_bounds:
+            out[column(within_metric("escort", bound), scope)] = within_share(moves, r.horizon_h, bound)
+
+
+def _incidents(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    for bound in scopes.response_bounds:
+        out[within_metric("response", bound)] = within_share(r.responses, r.horizon_h, bound)
+    groups = _grouped((scopes.stream_groups[x.stream], x) for x in r.responses)
+    for scope in scopes.incident_scopes:
+        items: list[ResponseRecord] = groups.get(scope, [])
+        if not items:
+            continue
+        times = np.array([x.wait_min() for x in items], dtype=float)
+        out[column("response_time_p90_min", scope)] = percentile(times, 90)
+        out[column("reached_within_target_frac", scope)] = share(
+            within(x, r.horizon_h, x.target_min) for x in items
+        )
+        out[column("unanswered_incidents", scope)] = float(sum(x.waiting for x in items))
+        for bound in scopes.response_bounds:
+            out[column(within_metric("response", bound), scope)] = within_share(items, r.horizon_h, bound)
+
+
+def _air(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    required: dict[Scope, float] = defaultdict(float)
+    on_station: dict[Scope, float] = defaultdict(float)
+    for name, st in r.stations.items():
+        requirement = scopes.requirement_of.get(name)
+        if requirement is None:
+            continue
+        where: tuple[Scope, ...] = (
+            (("requirement", requirement),),
+            (("city", scopes.requirement_city[requirement]),),
+        )
+        for scope in where:
+            required[scope] += st.required_ah
+            on_station[scope] += st.on_station_ah
+    for scope in scopes.air_scopes():
+        if required[scope] > 0:
+            out[column("air_coverage", scope)] = on_station[scope] / required[scope]
+
+
+def _duty(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    on: dict[Scope, float] = defaultdict(float)
+    busy: dict[Scope, float] = defaultdict(float)
+    overtime: dict[Scope, float] = defaultdict(float)
+    for (force, city, _role), d in r.duty.items():
+        pools: tuple[Scope, ...] = ((("force", force),), (("force", force), ("city", city)))
+        for scope in pools:
+            on[scope] += d.on_duty_ph
+            busy[scope] += d.busy_ph
+            overtime[scope] += d.overtime_ph
+    for scope in scopes.duty_scopes:
+        out[column(DUTY_METRICS[0], scope)] = busy[scope] / on[scope] if on[scope] > 0 else NAN
+        out[column(DUTY_METRICS[1], scope)] = overtime[scope]
