@@ -130,9 +130,27 @@ def _print_failing(o: Outcome, label: str, console: Console) -> None:
     console.print(table)
 
 
-def _key_metrics(o: Outcome) -> list[str]:
+def _key_metrics(o: Outcome, metrics: Sequence[str] = tuple(KEY_METRICS)) -> list[str]:
+    """The columns of `metrics`, each on the demand the scenario's first target on it names (the U.S.
+    posts rather than all posts), so the table shows what is judged; whole-event where no target is."""
     measured = {m for s in o.answer.summaries.values() for m, iv in s.items() if iv.n > 0}
-    return [m for m in KEY_METRICS if m in measured]
+    first = next(iter(o.answer.checks.values()), [])
+    scoped: dict[str, str] = {}
+    for c in first:
+        base, _, scope = c.metric.partition("[")
+        metric = "escort_delay_p95_min" if base.startswith("escort_within") else base
+        metric = "response_time_p90_min" if base.startswith("response_within") else metric
+        if scope and metric in metrics:
+            scoped.setdefault(metric, f"{metric}[{scope}")
+        if scope and base == "post_coverage":  # the person-hours short of the same posts
+            scoped.setdefault("gap_person_hours", f"gap_person_hours[{scope}")
+    columns = [scoped.get(m, m) for m in metrics]
+    return [c for c in columns if c in measured]
+
+
+def _header(column: str, names: dict[str, str] = KEY_METRICS) -> str:
+    base, _, scope = column.partition("[")
+    return escape(names[base] + (f" [{scope.rstrip(']').replace('=', ' ')}]" if scope else ""))
 
 
 def print_outcome(o: Outcome, console: Console | None = None) -> None:
@@ -179,7 +197,7 @@ def _answer_line(o: Outcome, label: str) -> str:
 def _print_sweep(o: Outcome, console: Console) -> None:
     a = o.answer
     shown = _key_metrics(o)
-    headers = ["troops", *(KEY_METRICS[m] for m in shown), "targets missed"]
+    headers = ["troops", *(_header(c) for c in shown), "targets missed"]
     title = f"Sweep of {o.manifest.scenarios[0].name}"
     table = Table(*headers, title=title, caption=_replications_line(o))
     for label in a.labels:
@@ -220,10 +238,10 @@ def _print_sweep(o: Outcome, console: Console) -> None:
 
 def _print_marginal(o: Outcome, console: Console) -> None:
     a = o.answer
-    measured = {m for s in a.summaries.values() for m, iv in s.items() if iv.n > 0}
-    marg = [m for m in MARGINAL_METRICS if m in measured]
+    marg = _key_metrics(o, tuple(MARGINAL_METRICS))
+    names = {m: header for m, (header, _better) in MARGINAL_METRICS.items()}
     title = "What each step buys (paired differences on common random numbers; * = 95% CI excludes 0)"
-    steps = Table("step", *(MARGINAL_METRICS[m][0] for m in marg), title=title)
+    steps = Table("step", *(_header(c, names) for c in marg), title=title)
     for lo, hi, diffs in a.differences:
         cells = [
             fmt_interval(m, diffs[m], difference=True) + (" *" if diffs[m].excludes_zero else "")
