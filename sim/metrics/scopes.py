@@ -8,6 +8,7 @@ Scoped metric columns are named `metric[key=value]` (`post_coverage[force=us]`),
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sim.scenario.schema import Scenario
@@ -146,10 +147,10 @@ def _post_groups(posts: dict[str, PostScope]) -> tuple[Scope, ...]:
     return tuple(groups)
 
 
-def _union(groups: object) -> tuple[Scope, ...]:
+def _union(groups: Iterable[Iterable[Scope]]) -> tuple[Scope, ...]:
     """The scoped (non-empty) scopes of several items, once each, in first-seen order."""
     seen: dict[Scope, None] = {}
-    for scopes in groups:  # type: ignore[attr-defined]
+    for scopes in groups:
         for scope in scopes:
             if scope:
                 seen[scope] = None

@@ -62,6 +62,7 @@ def spec_of(t: Target) -> TargetSpec:
     col = column(within_metric(family, t.within_min) if t.within_min is not None else t.metric, scope)
     if t.min is not None:
         return TargetSpec(t.describe(), col, "ci_low", float(t.min), t.metric, where)
+    # a target has exactly one bound (schema) and min is None here, so max is set
     return TargetSpec(t.describe(), col, "ci_high", float(t.max), t.metric, where)  # type: ignore[arg-type]
 
 

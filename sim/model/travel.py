@@ -54,7 +54,7 @@ class TravelTimes:
         if (a, b) in self._legs:
             return self._legs[(a, b)]
         sa, sb = self._s.sites[a], self._s.sites[b]
-        if None in (sa.lat, sa.lon, sb.lat, sb.lon):
+        if sa.lat is None or sa.lon is None or sb.lat is None or sb.lon is None:
             return self._s.travel.default_min
-        km = haversine_km(sa.lat, sa.lon, sb.lat, sb.lon) * self._s.travel.detour_factor  # type: ignore[arg-type]
+        km = haversine_km(sa.lat, sa.lon, sb.lat, sb.lon) * self._s.travel.detour_factor
         return 60.0 * km / self._s.travel.road_speed_kmh

@@ -106,6 +106,7 @@ class Target(Strict):
         if self.metric in PERCENTILES and self.max is None:
             raise ValueError(f"{self.metric} takes a `max` (a percentile target is an upper bound)")
         bound = self.min if self.min is not None else self.max
+        # `bound` is set: exactly one of min and max was checked at the top, which mypy cannot follow
         if self.metric in _SHARES and not 0 <= float(bound) <= 1:  # type: ignore[arg-type]
             raise ValueError(f"{self.metric} is a share: its bound must be from 0 to 1, got {bound:g}")
         if bound is not None and bound < 0:

@@ -211,9 +211,9 @@ def absence(name: str = "absence", quick: bool = False) -> list[Check]:
 # -- air ------------------------------------------------------------------------------------------------
 def _equator_transit_h(s: Scenario, base: str, over: str, cruise_kt: float) -> float:
     a, b = s.sites[base], s.sites[over]
-    if a.lat != 0 or b.lat != 0 or None in (a.lon, b.lon):
+    if a.lat != 0 or b.lat != 0 or a.lon is None or b.lon is None:
         raise ValueError("the sortie case puts its base and station on the equator")
-    return EARTH_KM * math.radians(abs(b.lon - a.lon)) / (cruise_kt * KT_TO_KMH)  # type: ignore[operator]
+    return EARTH_KM * math.radians(abs(b.lon - a.lon)) / (cruise_kt * KT_TO_KMH)
 
 
 def sortie(name: str, quick: bool = False) -> list[Check]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -67,11 +67,12 @@ def print_selfcheck(rows: list[Row], console: Console, seconds: float | None = N
     table = Table(
         title="summit-sim selfcheck: theory vs simulation", title_justify="left", box=box.SIMPLE_HEAD
     )
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("case", "left"), ("quantity", "left"), ("theory", "right"), ("simulated", "right"),
         ("95% CI", "right"), ("n", "right"), ("agrees", "center"),
-    ):  # fmt: skip
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    )  # fmt: skip
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
     last = None
     for r in rows:
         if r.kind == "p_value":
