@@ -5,6 +5,7 @@ Infinite values (a failure counted as ∞) are never drawn: they become NaN here
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ __all__ = [
     "error_bars",
     "finite",
     "level_ticks",
+    "lowest",
     "mark_smallest",
     "measured",
     "metric_rows",
@@ -53,6 +55,14 @@ def measured(d: pd.DataFrame) -> bool:
     return not d.empty and bool(np.isfinite(d["mean"].to_numpy(dtype=float)).any())
 
 
+def lowest(*columns: pd.Series) -> float | None:
+    """The lowest finite value in `columns` (a band's lower bounds, and its means where a bound is NaN,
+    as with one replication), or None when there is none: an axis limit is never NaN or infinite."""
+    values = np.concatenate([c.to_numpy(dtype=float) for c in columns]) if columns else np.empty(0)
+    values = values[np.isfinite(values)]
+    return float(values.min()) if values.size else None
+
+
 def band(ax: Axes, d: pd.DataFrame, key: str, color: str, label: str, ci_label: str,
          linestyle: str = "-") -> None:  # fmt: skip
     """The mean against the level with its 95% band; infinite values are left out (not drawn)."""
@@ -71,10 +81,14 @@ def error_bars(d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def mark_smallest(axes: list[Axes], smallest: Any) -> None:
     """A dotted vertical line at the smallest level meeting every target, labelled on the first axes."""
-    if smallest is None:
+    try:
+        at = float(smallest) if smallest is not None else math.nan
+    except (TypeError, ValueError):
+        return
+    if not math.isfinite(at):
         return
     for i, ax in enumerate(axes):
-        ax.axvline(float(smallest), color=SMALLEST, linestyle=":", linewidth=2,
+        ax.axvline(at, color=SMALLEST, linestyle=":", linewidth=2,
                    label=f"smallest level meeting every target: {smallest}" if i == 0 else None)  # fmt: skip
 
 

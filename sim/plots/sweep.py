@@ -26,8 +26,8 @@ from sim.plots.levels import (
     MISS,
     band,
     error_bars,
-    finite,
     level_ticks,
+    lowest,
     mark_smallest,
     measured,
     metric_rows,
@@ -58,8 +58,8 @@ _LIMITS = {"post_coverage": "post_coverage_min", "critical_gap": "p_critical_gap
 def _coverage_panel(ax: Axes, summary: pd.DataFrame, metric: str, targets: Any, key: str,
                     force: str | None) -> tuple[list[float], list[str]]:  # fmt: skip
     """One panel of `coverage_vs_troops`: the whole event's band and target, then each force's with a
-    target on `metric` (`force`, or any); returns the lowest lower bound of each band drawn and the
-    forces drawn."""
+    target on `metric` (`force`, or any); returns the lowest finite lower bound (or mean, where the
+    bound is NaN as with one replication) of each band drawn, and the forces drawn."""
     lows: list[float] = []
     forces: list[str] = []
     d = metric_rows(summary, metric, key)
@@ -68,7 +68,8 @@ def _coverage_panel(ax: Axes, summary: pd.DataFrame, metric: str, targets: Any, 
     whole = " (whole event)" if scoped else ""
     if measured(d):
         band(ax, d, key, _COLORS[metric], f"mean {METRIC_LABELS[metric][0]}{whole}", ci)
-        lows.append(float(np.nanmin(finite(d["ci_low"]))))
+        low = lowest(d["ci_low"], d["mean"])
+        lows += [] if low is None else [low]
     limit = target_of(targets, _LIMITS[metric]) if metric in _LIMITS else None
     if limit is not None:
         text = f"target {op('min' if metric == 'post_coverage' else 'max')} {fmt_short(metric, limit)}"
@@ -78,7 +79,8 @@ def _coverage_panel(ax: Axes, summary: pd.DataFrame, metric: str, targets: Any, 
         if measured(f):
             band(ax, f, key, "tab:orange", f"mean {METRIC_LABELS[metric][0]}, force {value}",
                  f"{ci}, force {value}", linestyle="-.")  # fmt: skip
-            lows.append(float(np.nanmin(finite(f["ci_low"]))))
+            low = lowest(f["ci_low"], f["mean"])
+            lows += [] if low is None else [low]
             forces.append(value)
         ax.axhline(lim, color="tab:orange", linestyle="--", linewidth=1,
                    label=f"target {op(side)} {fmt_short(metric, lim)}, force {value}")  # fmt: skip
@@ -116,7 +118,7 @@ def coverage_vs_troops(
     forces_shown: list[str] = []
     for ax, metric in zip(axes, panels, strict=True):
         lows, forces = _coverage_panel(ax, summary, metric, targets, key, force)
-        cov_lows += [x for x in lows if math.isfinite(x)] if metric == "post_coverage" else []
+        cov_lows += lows if metric == "post_coverage" else []
         forces_shown += forces
     for ax in axes[1:]:  # P(critical gap) and air coverage: the whole range
         ax.set_ylim(-0.03, 1.03)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
+import warnings
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -17,9 +19,12 @@ from sim.experiment.distributions import Histograms, _bin, upper_edges
 from sim.metrics import METRICS
 from sim.model import run_replication
 from sim.plots.trace import step_count
+from sim.results.files import INCOMPLETE
 from sim.results.trace import write_trace_folder
 from sim.scenario import load_scenario
 from tests.helpers import ROOT
+from tests.helpers.experiment_scenarios import SMALL, write
+from tests.helpers.experiments import resume, sweep
 
 START = dt.datetime(2024, 11, 14)
 END = dt.datetime(2024, 11, 15)
@@ -182,6 +187,99 @@ def test_figures_survive_infinite_means():
                          columns=["troops_from", "troops_to", "metric", "mean", "ci_low", "ci_high", "std",
                                   "n", "significant"])  # fmt: skip
     _draw(plots.marginal_value(steps, scenario="tiny", replications=20))
+
+
+def _degenerate_summary(levels: tuple[int, ...], case: str) -> pd.DataFrame:
+    """`summary.csv` as one replication leaves it (`nan interval`: a mean, no interval) or with every
+    metric unmeasured (`all nan`), with a force's own posts as well."""
+    rows = []
+    for t in levels:
+        for metric in ("post_coverage", "post_coverage[force=us]", "critical_gap", "air_coverage",
+                       "escort_delay_p95_min"):  # fmt: skip
+            mean = 0.9 if case == "nan interval" else np.nan
+            rows.append([t, metric, mean, np.nan, np.nan, np.nan, 1 if case == "nan interval" else 0])
+    return pd.DataFrame(rows, columns=["troops", "metric", "mean", "ci_low", "ci_high", "std", "n"])
+
+
+@pytest.mark.filterwarnings("error")  # not even an All-NaN RuntimeWarning on the way
+@pytest.mark.parametrize("levels", [(20, 40), (40,)], ids=["two levels", "one level"])
+@pytest.mark.parametrize("case", ["nan interval", "all nan"])
+def test_figures_draw_with_one_replication_nan_intervals_and_all_nan_metrics(case, levels):
+    """`sweep --troops 20,40 -n 1` stopped with "Axis limits cannot be NaN": every figure must draw."""
+    s = _degenerate_summary(levels, case)
+    targets = {**TARGETS, "checks": [{"metric": "post_coverage", "force": "us", "min": 0.9}]}
+    fig = plots.coverage_vs_troops(s, targets, scenario="tiny", replications=1, smallest=40)
+    _draw(fig)
+    for ax in fig.axes:
+        assert all(math.isfinite(x) for x in (*ax.get_ylim(), *ax.get_xlim()))
+    if case == "nan interval":  # the means are drawn, inside the axis
+        low, high = fig.axes[0].get_ylim()
+        assert low < 0.9 < high
+        assert "1 replication" in fig._suptitle.get_text()
+    checks = _checks([[t, "post coverage ≥ 0.95", "post_coverage", "ci_low", 0.95, np.nan, 0, "undecided",
+                       s["mean"].iloc[0], 1, 2] for t in levels])  # fmt: skip
+    _draw(plots.targets_vs_troops(s, checks, scenario="tiny", replications=1, smallest=np.nan))
+    steps = pd.DataFrame([[levels[0], levels[-1], m, s["mean"].iloc[0], np.nan, np.nan, np.nan, 1, 0]
+                          for m in ("post_coverage", "gap_person_hours")],
+                         columns=["troops_from", "troops_to", "metric", "mean", "ci_low", "ci_high", "std",
+                                  "n", "significant"])  # fmt: skip
+    _draw(plots.marginal_value(steps, scenario="tiny", replications=1))
+    variants = s.assign(variant=s["troops"].astype(str)).drop(columns="troops")
+    _draw(plots.compare_variants(variants, steps.drop(columns=["troops_from", "troops_to"]), scenario="tiny",
+                                 replications=1))  # fmt: skip
+    posts = pd.DataFrame([[str(levels[0]), "gate", "lima", "lcc", 1, "us", np.nan, np.nan, np.nan, np.nan,
+                           np.nan, np.nan, 1.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan]],
+                         columns=["troops", "post", "city", "site", "critical", "forces", "coverage_mean",
+                                  "coverage_ci_low", "coverage_ci_high", "short_ph_mean", "short_ph_ci_low",
+                                  "short_ph_ci_high", "p_over_tolerance_mean", "p_over_tolerance_ci_low",
+                                  "p_over_tolerance_ci_high", "longest_gap_h_mean", "longest_gap_h_p50",
+                                  "longest_gap_h_p90", "longest_gap_h_max"])  # fmt: skip
+    air = pd.DataFrame([[str(levels[0]), "requirement", "helo", 0.5, np.nan, np.nan]],
+                       columns=["troops", "scope", "value", "coverage_mean", "coverage_ci_low",
+                                "coverage_ci_high"])  # fmt: skip
+    level = str(levels[0])
+    helo = "air_coverage[requirement=helo]"
+    air_check = _checks([_check(level, "air coverage [requirement helo] ≥ 0.95", helo, np.nan, np.nan,
+                                "undecided", 0.5)])  # fmt: skip
+    _draw(plots.demands_at_level(posts, air, air_check, level=level, scenario="tiny", replications=1))
+    never = pd.DataFrame([[str(levels[0]), q, np.inf, 3] for q in ("escort_wait_min", "response_min")],
+                         columns=["troops", "quantity", "upper_min", "count"])  # fmt: skip
+    unset = [("target", np.nan, np.nan)]
+    _draw(plots.escort_delay_ecdf(never, share_targets=unset, scenario="tiny", replications=1))
+    _draw(plots.response_time_ecdf(never, target_min=[np.nan], scenario="tiny", replications=1))
+
+
+def test_a_sweep_of_one_replication_draws_its_figures_and_a_folder_that_failed_to_draw_resumes(
+    tmp_path, monkeypatch
+):
+    scenario = write(tmp_path, SMALL)
+    out = tmp_path / "sweep"
+
+    def broken(*args, **kwargs):
+        raise ValueError("Axis limits cannot be NaN or Inf")  # as coverage_vs_troops did
+
+    monkeypatch.setattr(plots.files, "coverage_vs_troops", broken)
+    with pytest.raises(ValueError, match="Axis limits"):
+        sweep(scenario, [12, 24], replications=1, workers=1, out=out)
+    left = tmp_path / ("sweep" + INCOMPLETE)
+    assert left.is_dir()
+    assert not out.exists()
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        done = resume(left, workers=1)
+    assert done.folder == out
+    assert not left.exists()
+    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert {"coverage_vs_troops.png", "marginal_value.png", "targets_vs_troops.png"} <= set(figures)
+    assert (out / "report.html").is_file()
+    with warnings.catch_warnings():  # the real tables of one replication: NaN intervals everywhere
+        warnings.simplefilter("error", RuntimeWarning)
+        assert sorted(plots.save_figures(out)) == sorted(p[:-4] for p in figures)
+    one = tmp_path / "one"
+    sweep(scenario, [24], replications=1, workers=1, out=one)  # a sweep of one level
+    assert (one / "report.html").is_file()
+    assert list((one / "figures").glob("*.png"))
 
 
 def test_marginal_value_shows_each_step_with_its_interval_and_the_better_direction():
