@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 __all__ = [
     "FIRST_ROUND",
+    "MIN_PRECISION",
     "Batch",
     "Plan",
     "batches",
@@ -23,6 +24,9 @@ __all__ = [
 FIRST_ROUND = 20  # replications per variant before the first precision check
 MIN_STEP = 10  # a precision round adds at least this many replications per variant
 MAX_TROOPS = 10_000_000  # the largest headcount a scenario accepts
+# The finest precision asked for: the replications a CI half-width H needs grow as 1/H², so a finer H
+# could only ever stop at the cap (and 1e-300 overflowed the arithmetic of the rounds).
+MIN_PRECISION = 1e-6
 
 
 def parse_troops(text: str) -> list[int]:
@@ -88,6 +92,11 @@ class Plan:
             raise ValueError(f"replications must be 1 or more, got {self.replications}")
         if self.precision is not None and not (0 < self.precision < math.inf):
             raise ValueError(f"precision must be a positive number, got {self.precision}")
+        if self.precision is not None and self.precision < MIN_PRECISION:
+            raise ValueError(
+                f"precision {self.precision:g} is finer than any run can reach (at least {MIN_PRECISION:g}: "
+                "the replications needed grow as 1/precision²); give a CI half-width such as 0.02"
+            )
         if self.max_replications < 2:
             raise ValueError(f"max replications must be 2 or more, got {self.max_replications}")
 
@@ -101,9 +110,12 @@ def next_round(done: int, widest_ratio: float, cap: int) -> int:
     """Replications per variant after a precision round that left the widest half-width at
     `widest_ratio` times its allowance: the count the 1/√n law predicts, at least `MIN_STEP` more, at
     most double (the law overshoots for proportions near 0 or 1), rounded up to a multiple of 10, capped.
+
+    Any ratio is safe: one that is not finite (NaN, ∞) or beyond √2 asks for the doubling, and the
+    ratio is capped before it is squared, so a huge ratio (a precision of 1e-300) cannot overflow.
     """
-    wanted = done * widest_ratio**2 if math.isfinite(widest_ratio) else 2 * done
-    wanted = max(wanted, done + MIN_STEP)
+    ratio = min(widest_ratio, 2.0) if math.isfinite(widest_ratio) else 2.0
+    wanted = max(done * ratio * ratio, done + MIN_STEP)
     wanted = min(wanted, 2 * done)
     return min(cap, int(math.ceil(wanted / 10) * 10))
 

@@ -23,6 +23,7 @@ from sim.scenario.air import AircraftType
 __all__ = ["KT_TO_KMH", "AirContext", "Aircraft", "Fleet"]
 
 KT_TO_KMH = 1.852
+FULL_TOLERANCE_GAL = 1e-6  # a refuel this close to the capacity fills the tanks exactly
 
 
 class Aircraft:
@@ -247,14 +248,22 @@ class AirContext:
 
     def _refuel(self, ac: Aircraft) -> ProcessGenerator:
         """Fill the tanks from the base's fuel point (waiting through an outage), or from nowhere if the
-        base has none."""
-        gallons = int(ac.t.fuel_capacity_gal - ac.fuel)
+        base has none.
+
+        The point dispenses whole gallons: the nearest whole number to what the tanks miss, so that the
+        floating-point noise of the burn (169.99999 gal) never leaves the aircraft a gallon short, and
+        the tanks never hold more than their capacity. Filled to within rounding, they are exactly full.
+        """
+        capacity = float(ac.t.fuel_capacity_gal)
+        missing = capacity - ac.fuel
+        gallons = round(missing)
         if gallons <= 0:
             return
         point = self.fuel_at.get(ac.base)
         if point is not None:
             yield from point.draw(gallons, ac.name)
-        ac.fuel += gallons
+        full = abs(missing - gallons) <= FULL_TOLERANCE_GAL
+        ac.fuel = capacity if full else min(capacity, ac.fuel + gallons)
         if self.rec.trace:
             stock = f"; stock {point.level} gal" if point is not None else ""
             self.rec.log(self.env.now, "refuel", ac.city, ac.base, ac.name, f"{gallons} gal{stock}")

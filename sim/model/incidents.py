@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 import simpy
 from simpy.events import ProcessGenerator
@@ -11,7 +14,24 @@ from sim.model.record import Recorder, ResponseRecord
 from sim.model.timeline import Clock
 from sim.scenario.schema import IncidentStream
 
-__all__ = ["incident_stream", "incident_times"]
+__all__ = ["hour_weights", "incident_stream", "incident_times"]
+
+
+def hour_weights(profile: Sequence[float]) -> np.ndarray:
+    """Each hour's weight relative to the mean hour: profile[h] / mean(profile), finite for any finite,
+    non-negative profile with some weight (as the scenario check ensures).
+
+    The profile is first scaled by a power of two that brings its largest weight into [0.5, 1): the sum
+    of 24 weights of 1e308 cannot overflow (nor a profile of subnormal weights give a mean of 0 and NaN
+    weights), and as the scaling is exact the weights of an ordinary profile are unchanged to the bit.
+    """
+    p = np.asarray(profile, dtype=float)
+    top = float(p.max()) if p.size else 0.0
+    if not (math.isfinite(top) and top > 0) or not np.isfinite(p).all() or (p < 0).any():
+        raise ValueError(f"an hourly profile needs finite, non-negative weights, some positive: {list(p)}")
+    _, exponent = math.frexp(top)
+    scaled = np.ldexp(p, -exponent)  # the largest in [0.5, 1), exactly
+    return scaled / scaled.mean()
 
 
 def incident_times(inc: IncidentStream, clock: Clock, rng: np.random.Generator) -> np.ndarray:
@@ -27,8 +47,7 @@ def incident_times(inc: IncidentStream, clock: Clock, rng: np.random.Generator) 
     if inc.hourly_profile is None:
         n = rng.poisson(base * (hi - lo))
         return np.sort(rng.uniform(lo, hi, n))
-    profile = np.asarray(inc.hourly_profile, dtype=float)
-    weight = profile / profile.mean()
+    weight = hour_weights(inc.hourly_profile)
     peak = base * weight.max()
     n = rng.poisson(peak * (hi - lo))
     t = np.sort(rng.uniform(lo, hi, n))
