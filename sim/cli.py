@@ -1,14 +1,23 @@
 """`summit-sim`: thin glue from the command line to the scenario loader, model and results writers.
 
-Exit status: 0 success, 2 bad input (scenario or options), 1 anything else.
+Exit status (README, "Exit status"): 0 success; 2 bad input (scenario, options, a path that cannot be
+used); 1 a failure of the machine or the cluster (one line saying what), or anything unexpected (one line
+and the path of a log holding the traceback; `--debug` shows the traceback instead); 130 interrupted;
+141 when the output is closed early (`| head`), quietly. Never a traceback without `--debug`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
+import errno
+import os
+import platform
 import shlex
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -16,16 +25,20 @@ from typing import NoReturn
 from sim import api
 from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
 from sim.experiment.design import replication_warnings
-from sim.experiment.plan import parse_troops
+from sim.experiment.execute import MAX_REPLICATIONS
+from sim.experiment.executors import BadScheduler, ClusterError
+from sim.experiment.plan import MAX_TROOPS, MIN_PRECISION, parse_troops
 from sim.metrics import compute_metrics
 from sim.model import run_replication
 from sim.report.text import print_trace_summary
-from sim.results.files import atomic_folder, default_out
+from sim.results.experiment import IncompleteResults, kept_folder
+from sim.results.files import atomic_folder, default_out, unused_out
 from sim.results.trace import write_trace_folder
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
+from sim.version import __version__
 
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 _METRICS_HELP = (
     "Every metric and how a target is checked: docs/metrics.md; the scenario format: scenarios/README.md "
     "(both in the summit-sim repository)."
@@ -55,12 +68,13 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.troops is not None and scenario.swept_force is None:
         raise _BadOption("--troops needs a force marked `swept: true` in the scenario")
-    record = run_replication(scenario, seed=args.seed, troops=args.troops, trace=True)
-    out = Path(args.out) if args.out else default_out("results", scenario.name, "trace")
-    metrics = compute_metrics(record)
+    out = Path(args.out) if args.out else unused_out(default_out("results", scenario.name, "trace"))
     from sim.plots.files import save_trace_figures  # matplotlib: imported only by the commands that draw
 
+    # The folder first, so that an --out that cannot be written is refused before the replication runs.
     with atomic_folder(out) as tmp:
+        record = run_replication(scenario, seed=args.seed, troops=args.troops, trace=True)
+        metrics = compute_metrics(record)
         write_trace_folder(tmp, scenario, record, metrics, args.command_line)
         save_trace_figures(tmp)
     if not args.quiet:
@@ -77,13 +91,19 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         kind = folder_kind(folder)
     except NotAResultsFolder as e:
         raise _BadOption(str(e)) from None
-    if kind == "trace":
-        written = list(save_trace_figures(folder).values())
-    else:
-        from sim.report.html import render_folder
+    try:
+        if kind == "trace":
+            written = list(save_trace_figures(folder).values())
+        else:
+            from sim.report.html import render_folder
 
-        report = render_folder(folder)
-        written = [*sorted((folder / "figures").glob("*.png")), report]
+            report = render_folder(folder)
+            written = [*sorted((folder / "figures").glob("*.png")), report]
+    except BaseException:  # a read-only folder, a full disk: leave no half-written temporary behind
+        for stray in (folder / ".report.html.tmp", *folder.glob("figures/.*.png.tmp")):
+            with contextlib.suppress(OSError):
+                stray.unlink()
+        raise
     if not args.quiet:
         for path in written:
             print(f"wrote {path}")
@@ -120,8 +140,25 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+def _quiet_dask() -> None:
+    """Keep Dask's own log lines (a lost connection logged with its traceback) off the terminal: a
+    cluster that fails is said in one line (exit status 1); `--debug` shows them."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401 - importing it sets up the handlers quieted here
+    except ImportError:
+        return
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.split(".")[0] == "distributed":
+            for handler in logger.handlers:
+                handler.setLevel(logging.CRITICAL + 1)
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """`run`, `sweep` and `compare`: Monte Carlo replications into a results folder, then a summary."""
+    if args.scheduler is not None and not getattr(args, "debug", False):
+        _quiet_dask()
     if args.resume:
         given = [f"--{k.replace('_', '-')}" for k in _RESUME_FIXED if getattr(args, k) is not None]
         if given or args.scenarios:
@@ -193,6 +230,7 @@ def _cmd_selfcheck(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar (DESIGN §2)."""
     parser = _Parser(prog="summit-sim", description=__doc__.splitlines()[0], epilog=_METRICS_HELP)
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser(
@@ -204,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("trace", help="one replication's event log (CSV) and metrics", epilog=_METRICS_HELP)
     p.add_argument("scenario")
     p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
-    p.add_argument("--troops", type=_non_negative_int, help="headcount of the swept force")
+    p.add_argument("--troops", type=_troops, help="headcount of the swept force")
     p.add_argument("--out", help="output folder (default results/<scenario>/trace-<timestamp>)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_cmd_trace)
@@ -221,7 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("selfcheck", help="run the analytic validation cases: theory vs simulation with CIs")
     p.add_argument("--quick", action="store_true", help="fewer replications (under a minute)")
     p.set_defaults(func=_cmd_selfcheck)
+    for p in sub.choices.values():  # `--debug` is accepted after the command too
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
     return parser
+
+
+_DEBUG_HELP = "on an unexpected error, show the Python traceback (instead of a log file's path)"
 
 
 _EXPERIMENT_HELP = {
@@ -240,21 +283,21 @@ def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
     how_many.add_argument(
         "--replications",
         "-n",
-        type=_positive_int,
-        help="replications per level (default: the scenario's `replications`)",
+        type=_replications,
+        help=f"replications per level, at most {MAX_REPLICATIONS:,} (default: the scenario's `replications`)",
     )
     how_many.add_argument(
         "--precision",
         type=_precision,
         metavar="H",
         help="add replications until every target metric's 95%% CI half-width is at "
-        "most H (see docs/statistics.md)",
+        f"most H, from {MIN_PRECISION:g} to 1 (see docs/statistics.md)",
     )
     p.add_argument(
         "--max-replications",
-        type=_at_least_two,
+        type=_max_replications,
         metavar="N",
-        help="cap on replications per level with --precision (default 1000)",
+        help=f"cap on replications per level with --precision (default 1000, at most {MAX_REPLICATIONS:,})",
     )
     p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
     if command == "sweep":
@@ -265,7 +308,7 @@ def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
             help="troop levels of the swept force, e.g. 0:1200:100 or 300,600,900",
         )
     else:
-        p.add_argument("--troops", type=_non_negative_int, help="headcount of the swept force")
+        p.add_argument("--troops", type=_troops, help="headcount of the swept force")
     p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (needs summit-sim[dask])"
@@ -293,13 +336,28 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _at_least_two(text: str) -> int:
+def _at_most(value: int, cap: int) -> int:
+    if value > cap:
+        raise argparse.ArgumentTypeError(f"must be at most {cap:,}, got {value:,}")
+    return value
+
+
+def _replications(text: str) -> int:
+    return _at_most(_positive_int(text), MAX_REPLICATIONS)
+
+
+def _max_replications(text: str) -> int:
     value = _non_negative_int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(
             f"must be 2 or more (an interval needs two replications), got {value}"
         )
-    return value
+    return _at_most(value, MAX_REPLICATIONS)
+
+
+def _troops(text: str) -> int:
+    """A headcount for the swept force: at most the largest a scenario accepts."""
+    return _at_most(_non_negative_int(text), MAX_TROOPS)
 
 
 def _precision(text: str) -> float:
@@ -309,6 +367,10 @@ def _precision(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number such as 0.02, got {text!r}") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1 (a CI half-width like 0.02), got {text}")
+    if value < MIN_PRECISION:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MIN_PRECISION:g}: the replications needed grow as 1/H², got {text}"
+        )
     return value
 
 
@@ -320,29 +382,159 @@ def _troop_levels(text: str) -> list[int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; print problems (never a traceback) for bad input."""
+    """Run one command and return its exit status; never a traceback unless `--debug` is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    args.command_line = shlex.join(["summit-sim", *argv])  # recorded in manifests, as typed
+    debug = "--debug" in argv  # until the options are parsed
     try:
-        return args.func(args)
+        args = build_parser().parse_args(argv)
+        debug = bool(getattr(args, "debug", False))
+        args.command_line = shlex.join(["summit-sim", *argv])  # recorded in manifests, as typed
+        code = _run_command(args)
+        sys.stdout.flush()  # a closed pipe shows here rather than at exit
+        return code
+    except BrokenPipeError:  # `summit-sim validate ... | head -1`: the reader has gone, so stop quietly
+        _quiet_stdout()
+        return EXIT_PIPE
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as e:
+        if debug:
+            raise
+        return _unexpected(e, argv)
+
+
+def _say(text: str, kind: str = "") -> None:
+    """One line on stderr: `summit-sim: [kind: ]text`, on one line whatever `text` holds."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"summit-sim: {kind + ': ' if kind else ''}{_one_line(text)}", file=sys.stderr)
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """`text` on one line: runs of white space as one space, other unprintable characters (NUL,
+    right-to-left marks) escaped, and cut to `limit` characters."""
+    text = " ".join(str(text).split())
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Run the command; the failures it can explain become a message and an exit status, anything else
+    (or, with --debug, everything) is raised."""
+    debug = bool(getattr(args, "debug", False))
+    try:
+        return int(args.func(args))
     except ScenarioError as e:
+        if debug:
+            raise
         for problem in e.problems:
             print(problem, file=sys.stderr)
         n = len(e.problems)
         print(f"summit-sim: {n} problem{'s' * (n != 1)} in the scenario", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (_BadOption, BadExperiment) as e:
-        print(f"summit-sim: error: {e}", file=sys.stderr)
+    except (_BadOption, BadExperiment, BadScheduler) as e:
+        if debug:
+            raise
+        _say(str(e), "error")
         return EXIT_BAD_INPUT
     except Interrupted as e:
-        print(f"summit-sim: interrupted: {e.done:,} of {e.planned:,} replications kept in {e.folder}",
-              file=sys.stderr)  # fmt: skip
-        print(f"summit-sim: continue with: summit-sim {args.command} --resume {e.folder}", file=sys.stderr)
-        return 130
-    except FileExistsError as e:
-        print(f"summit-sim: error: {e}; choose another --out", file=sys.stderr)
+        _say(f"interrupted: {e.done:,} of {e.planned:,} replications kept in {e.folder}")
+        _say(f"continue with: summit-sim {args.command} --resume {e.folder}")
+        return EXIT_INTERRUPTED
+    except (ClusterError, IncompleteResults) as e:
+        if debug:
+            raise
+        _say(str(e), "error")
+        _resume_hint(args, e)
+        return EXIT_FAIL
+    except OSError as e:
+        code = None if debug else _file_error(args, e)
+        if code is None:
+            raise
+        _resume_hint(args, e)
+        return code
+
+
+def _resume_hint(args: argparse.Namespace, e: BaseException) -> None:
+    """After a failed experiment, where its finished replications are and how to go on."""
+    folder = kept_folder(e)
+    if folder is not None:
+        _say(f"the finished replications are kept in {folder}; continue with: "
+             f"summit-sim {args.command} --resume {folder}")  # fmt: skip
+
+
+# Errors of a path the user chose (a folder that cannot be written, a name too long): bad input, exit 2.
+_PATH_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR,
+                errno.EEXIST, errno.ENOTEMPTY, errno.ENOENT, errno.ELOOP, errno.EXDEV}  # fmt: skip
+# Errors of the machine (a full disk, a quota, a failing device): exit 1, with what happened.
+_MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EMFILE, errno.ENFILE,
+                   errno.ENOMEM}  # fmt: skip
+
+
+def _file_error(args: argparse.Namespace, e: OSError) -> int | None:
+    """Say what went wrong with a file or folder and return the exit status; None if `e` is not such an
+    error (then it is unexpected)."""
+    if isinstance(e, FileExistsError) and e.errno is None:  # our own "already exists" messages
+        _say(f"{e}; {_where_hint(args)}", "error")
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("summit-sim: interrupted", file=sys.stderr)
-        return 130
+    if e.filename is None or e.errno not in _PATH_ERRNOS | _MACHINE_ERRNOS:
+        return None
+    path = Path(os.fsdecode(e.filename))
+    if path.name.startswith(".") or path.name.endswith((".tmp", ".partial", ".lock")):
+        path = path.parent  # a temporary or a lock: the folder it was in says more
+    shown = str(path) if len(str(path)) <= 120 else f"{str(path)[:60]}…{str(path)[-40:]}"
+    what = e.strerror or type(e).__name__
+    if e.errno in _MACHINE_ERRNOS:
+        _say(f"{shown}: {what}", "error")
+        return EXIT_FAIL
+    _say(f"{shown}: {what} ({_where_hint(args)})", "error")
+    return EXIT_BAD_INPUT
+
+
+def _where_hint(args: argparse.Namespace) -> str:
+    if args.command == "plot":
+        return "RESULTS_DIR must be a folder this user can write, to redraw it"
+    if getattr(args, "resume", None):
+        return "the folder to resume must be one this user can write"
+    if args.command in ("trace", *_EXPERIMENT_HELP):
+        return "choose another --out"
+    return "check the path"
+
+
+def _unexpected(e: BaseException, argv: list[str]) -> int:
+    """An error nobody foresaw: one line saying what, the traceback in a log file (its path said)."""
+    what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    log = _write_log(e, argv)
+    where = f"the traceback is in {log}" if log else "no log could be written"
+    _say(f"unexpected {what} ({where}; rerun with --debug to see it here)", "error")
+    folder = kept_folder(e)
+    if folder is not None:
+        _say(f"the finished replications are kept in {folder}; once the cause is fixed, continue with "
+             f"--resume {folder}")  # fmt: skip
+    return EXIT_FAIL
+
+
+def _write_log(e: BaseException, argv: list[str]) -> Path | None:
+    """Write the traceback of `e` to a new file in the system's temporary folder (`$TMPDIR`, usually
+    /tmp): `summit-sim-<date>-<time>-<random>.log`; None if it cannot be written."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"summit-sim-{stamp}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
+            f.write(
+                f"summit-sim {__version__}, Python {platform.python_version()} on {platform.platform()}\n"
+            )
+            f.write(f"command: {shlex.join(['summit-sim', *argv])}\n")
+            f.write(f"directory: {os.getcwd()}\n\n")
+            f.write("".join(traceback.format_exception(e)))
+    except OSError:
+        return None
+    return Path(name)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail on the closed pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -15,14 +15,25 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from sim.experiment.design import metric_columns_of
+from sim.experiment.design import BadExperiment, metric_columns_of
 from sim.experiment.executors import BatchResult, Variant, WorkerState, default_workers, make_executor
 from sim.experiment.options import Progress
 from sim.experiment.plan import Plan, batches, next_round
 from sim.experiment.tables import interval_of
 from sim.metrics import TargetSpec, target_specs
 
-__all__ = ["BatchStore", "Executed", "Interrupted", "execute"]
+__all__ = ["MAX_REPLICATIONS", "BatchStore", "Executed", "Interrupted", "check_plan", "execute"]
+
+# The most replications per variant an experiment may ask for (README, "Exit status"): far beyond what
+# any interval needs, and a bound on the time, the memory of a level's columns and the size of the files.
+MAX_REPLICATIONS = 100_000
+
+
+def check_plan(plan: Plan) -> None:
+    """Raise `BadExperiment` if `plan` asks for more replications per variant than `MAX_REPLICATIONS`."""
+    for name, value in (("replications", plan.replications), ("max replications", plan.max_replications)):
+        if value is not None and value > MAX_REPLICATIONS:
+            raise BadExperiment(f"{name} must be at most {MAX_REPLICATIONS:,} per level, got {value:,}")
 
 
 class BatchStore(Protocol):
@@ -71,6 +82,7 @@ def execute(
     `on_start(workers)` is called when the executor is up. Ctrl-C raises `Interrupted` with the counts;
     the batches already in `store` are kept either way.
     """
+    check_plan(plan)
     columns = metric_columns_of(v.scenario for v in variants)
     state = WorkerState(tuple(variants), seed, columns)
     workers = workers or default_workers()

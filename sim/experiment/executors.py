@@ -31,13 +31,16 @@ from sim.model import Clock, run_replication
 from sim.scenario import Scenario
 
 __all__ = [
+    "BadScheduler",
     "BatchResult",
+    "ClusterError",
     "DaskExecutor",
     "Executor",
     "LocalExecutor",
     "SerialExecutor",
     "Variant",
     "WorkerState",
+    "check_scheduler",
     "default_workers",
     "make_executor",
     "run_batch",
@@ -201,39 +204,165 @@ class LocalExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+class BadScheduler(ValueError):
+    """A `--scheduler` that cannot be a Dask scheduler's address, or Dask not installed (bad input)."""
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster could not be reached, or was lost mid-run (scheduler gone, no workers left); the
+    batches finished before are kept."""
+
+
+CONNECT_TIMEOUT_S = 10.0  # how long to try reaching the scheduler (and reconnecting to it mid-run)
+NO_WORKERS_S = 60.0  # how long the cluster may have no worker (or no scheduler) before the run stops
+_POLL_S = 1.0  # how often a run waiting on the cluster checks that it is still there
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def check_scheduler(scheduler: Any) -> None:
+    """Raise `BadScheduler` unless `scheduler` is None, a `distributed.Client`, or an address Dask can
+    parse (`tcp://HOST:PORT`); nothing is connected to."""
+    if scheduler is None or not isinstance(scheduler, str):
+        return
+    try:
+        from distributed.comm.addressing import get_address_host_port, parse_address
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise BadScheduler("--scheduler needs Dask distributed: pip install 'summit-sim[dask]'") from None
+    try:
+        if parse_address(scheduler.strip(), strict=False)[0] in ("tcp", "tls", "ws", "wss"):
+            get_address_host_port(scheduler.strip())  # other transports (inproc, ucx): Dask will tell
+    except (ValueError, TypeError) as e:
+        raise BadScheduler(
+            f"--scheduler {scheduler!r} is not a Dask scheduler address, such as tcp://10.0.0.5:8786 "
+            f"({_one_line(e)})"
+        ) from None
+
+
+def _discard_half_made_client(error: BaseException, client_type: type[Any]) -> None:
+    """Close the `Client` a failed constructor left behind, at once: otherwise its finaliser waits for the
+    scheduler again at exit and prints a traceback."""
+    tb = error.__traceback__
+    while tb is not None:
+        client = tb.tb_frame.f_locals.get("self")
+        if isinstance(client, client_type):
+            with contextlib.suppress(Exception):
+                client.close(timeout=1)
+            with contextlib.suppress(Exception):
+                client.status = "closed"
+                client._loop_runner.stop()
+            return
+        tb = tb.tb_next
+
+
 class DaskExecutor:
     """Batches on a Dask distributed cluster (`--scheduler ADDRESS`); needs `summit-sim[dask]`.
 
     `scheduler` is the scheduler's address, or a `distributed.Client` already connected (kept open).
+    A scheduler that cannot be reached within `CONNECT_TIMEOUT_S`, and a cluster lost mid-run (the
+    scheduler gone, or no worker left for `NO_WORKERS_S`), raise `ClusterError`.
     """
 
     def __init__(self, state: WorkerState, scheduler: Any) -> None:
+        check_scheduler(scheduler)
         try:
             import distributed
         except ImportError:  # pragma: no cover - depends on the installation
-            raise RuntimeError("--scheduler needs Dask distributed: pip install 'summit-sim[dask]'") from None
+            raise BadScheduler("--scheduler needs Dask distributed: pip install 'summit-sim[dask]'") from None
         self._distributed = distributed
+        self._where = str(getattr(scheduler, "scheduler", scheduler))
         if isinstance(scheduler, distributed.Client):
             self._client, self._own = scheduler, False
         else:
-            self._client, self._own = distributed.Client(scheduler, set_as_default=False), True
-        self.workers = max(1, sum(self._client.nthreads().values()))
-        self._state = self._client.scatter(state, broadcast=True, hash=False)
+            try:
+                client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            except (ValueError, TypeError) as e:
+                _discard_half_made_client(e, distributed.Client)
+                raise BadScheduler(f"--scheduler {scheduler!r}: {_one_line(e)}") from None
+            except Exception as e:  # unreachable, refused, not a Dask scheduler at that port
+                _discard_half_made_client(e, distributed.Client)
+                within = f"within {CONNECT_TIMEOUT_S:g} s"
+                raise ClusterError(
+                    f"cannot reach a Dask scheduler at {scheduler} {within} ({_one_line(e)})"
+                ) from None
+            self._client, self._own = client, True
+        try:
+            if not self._client.nthreads():
+                self._client.wait_for_workers(1, timeout=NO_WORKERS_S)
+            self.workers = max(1, sum(self._client.nthreads().values()))
+            self._state = self._client.scatter(state, broadcast=True, hash=False)
+        except Exception as e:
+            self.close()
+            raise ClusterError(
+                f"the Dask cluster at {self._where} has no usable worker ({_one_line(e)})"
+            ) from None
 
     def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
         futures = [self._client.submit(run_batch, self._state, batch, pure=False) for batch in batches]
+        pending = set(futures)
+        lost_since: float | None = None
         try:
-            for future in self._distributed.as_completed(futures, loop=self._client.loop):
-                yield future.result()
+            while pending:
+                try:
+                    with self._lost(), self._client.as_current():  # `wait` uses the current client
+                        done, pending = self._distributed.wait(
+                            pending, timeout=_POLL_S, return_when="FIRST_COMPLETED"
+                        )
+                except TimeoutError:
+                    lost_since = self._check_alive(lost_since)
+                    continue
+                lost_since = None
+                for future in sorted(done, key=lambda f: f.key):
+                    with self._lost():
+                        result: BatchResult = future.result()
+                    yield result
         finally:
-            for future in futures:
-                future.cancel()
+            with contextlib.suppress(Exception):
+                self._client.cancel(list(pending))
+
+    @contextlib.contextmanager
+    def _lost(self) -> Iterator[None]:
+        """The errors that mean the cluster failed the batches (cancelled futures, workers killed, the
+        connection closed) become `ClusterError`; an error of the model itself is raised as it is."""
+        from concurrent.futures import CancelledError
+
+        from distributed.comm import CommClosedError
+        from distributed.scheduler import KilledWorker
+
+        try:
+            yield
+        except (CancelledError, KilledWorker, CommClosedError) as e:
+            detail = _one_line(e)
+            detail = detail if len(detail) <= 160 else detail[:159] + "…"
+            raise ClusterError(f"the Dask cluster at {self._where} was lost mid-run ({detail})") from None
+
+    def _check_alive(self, lost_since: float | None) -> float | None:
+        """Raise `ClusterError` once the scheduler is unreachable or has had no worker for `NO_WORKERS_S`;
+        else the time it was first seen lost (None while it is fine)."""
+        try:
+            alive = self._client.status == "running" and bool(self._client.nthreads())
+        except Exception:
+            alive = False
+        if alive:
+            return None
+        now = time.monotonic()
+        if lost_since is None:
+            return now
+        if now - lost_since > NO_WORKERS_S:
+            raise ClusterError(
+                f"the Dask cluster at {self._where} has had no scheduler or no worker for {NO_WORKERS_S:g} s"
+            )
+        return lost_since
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._client.cancel(self._state)
         if self._own:
-            self._client.close()
+            with contextlib.suppress(Exception):
+                self._client.close(timeout=CONNECT_TIMEOUT_S)
 
 
 def default_workers() -> int:

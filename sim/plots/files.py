@@ -7,6 +7,7 @@ draw every figure that applies, and save them as PNG under `figures/`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -284,8 +285,13 @@ def _save(figs: dict[str, Figure], folder: Path) -> dict[str, Path]:
     for stem, fig in figs.items():
         path = out / f"{stem}.png"
         tmp = out / f".{stem}.png.tmp"
-        fig.savefig(tmp, dpi=DPI, format="png")
-        os.replace(tmp, path)
+        try:
+            fig.savefig(tmp, dpi=DPI, format="png")
+            os.replace(tmp, path)
+        except BaseException:  # a read-only folder, a full disk: no temporary left behind
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         paths[stem] = path
     for old in out.glob("*.png"):
         if old.stem not in paths:

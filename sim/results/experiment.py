@@ -6,31 +6,41 @@ The folder is built as `<final>.incomplete`: each finished batch lands in its `p
 caller's `render` hook draws the figures and report from them, and only then is the folder renamed to its
 final name. Ctrl-C keeps the finished batches and marks the folder incomplete; `resume(folder)` runs what
 is missing and ends exactly as an uninterrupted run would.
+
+One process at a time writes the folder (sim.results.lock: a second `resume` while it runs is refused),
+`resume` checks the manifest and the parts it finds before using them (an edited folder is a
+`ResumeError`, never a crash further on), and the last step checks that `replications.csv` holds every
+(level, replication) exactly once before the folder is renamed (else `IncompleteResults`, and the folder
+stays incomplete).
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.experiment.design import BadExperiment, Design, load_source, metric_columns_of
-from sim.experiment.execute import Executed, Interrupted, execute
-from sim.experiment.executors import Variant, default_workers
+from sim.experiment.execute import Executed, Interrupted, check_plan, execute
+from sim.experiment.executors import Variant, check_scheduler, default_workers
 from sim.experiment.options import Progress, RunOptions
-from sim.experiment.plan import Plan
+from sim.experiment.plan import MAX_TROOPS, Plan
 from sim.experiment.rows import GAP_COLUMNS
 from sim.experiment.tables import Answer, analyse
 from sim.metrics import target_specs
 from sim.results.demands import write_demand_tables
 from sim.results.files import INCOMPLETE, default_out, read_json, unused_out
-from sim.results.manifest import Manifest
-from sim.results.parts import PartStore, finish_incomplete, start_incomplete
+from sim.results.lock import FolderLock, FolderLocked, acquire
+from sim.results.manifest import Manifest, VariantEntry
+from sim.results.parts import BadParts, PartStore, finish_incomplete, start_incomplete
 from sim.results.tables import read_variants, write_answer, write_distributions
 
-__all__ = ["Outcome", "Render", "ResumeError", "resume", "start"]
+__all__ = ["IncompleteResults", "Outcome", "Render", "ResumeError", "kept_folder", "resume", "start"]
 
 Render = Callable[[Path, dict[str, Any]], object]  # draws figures and report.html into a finished folder
 
@@ -63,6 +73,9 @@ def start(
     """Run a new experiment into `options.out` (default `results/<scenario>/<command>-<timestamp>`)."""
     if options.workers is not None and options.workers < 1:
         raise BadExperiment(f"workers must be 1 or more, got {options.workers}")
+    check_plan(design.plan)
+    _check_troops(design.variants)
+    check_scheduler(options.scheduler)
     name = design.sources[0].scenario.name
     final = (
         Path(options.out)
@@ -70,9 +83,17 @@ def start(
         else unused_out(default_out("results", name, design.command))
     )
     work = start_incomplete(final)
-    manifest = Manifest.new(design, options, final, options.workers or default_workers())
-    manifest.save(work)
-    return _run(work, manifest, list(design.variants), design.plan, options, progress, render)
+    try:
+        lock = acquire(work, options.command_line)
+    except FolderLocked as e:  # a `--resume` of the folder this run has just made
+        raise FileExistsError(str(e)) from None
+    try:
+        manifest = Manifest.new(design, options, final, options.workers or default_workers())
+        manifest.save(work)
+    except BaseException:
+        lock.release()
+        raise
+    return _run(work, manifest, list(design.variants), design.plan, options, progress, render, lock)
 
 
 def resume(
@@ -85,23 +106,27 @@ def resume(
     only `options.workers`, `scheduler` and `command_line` are taken from `options`.
 
     The scenario files must be unchanged (their sha256 is checked); the result is the same as an
-    uninterrupted run's, whatever the workers.
+    uninterrupted run's, whatever the workers. The folder is locked while this runs: a second process
+    resuming it is refused (`ResumeError` naming this one's pid), and a lock left by a process that was
+    killed is taken over. A folder whose manifest or parts were edited is refused with a `ResumeError`
+    saying what is wrong.
     """
+    check_scheduler(options.scheduler)
     work = _incomplete_folder(Path(folder))
-    manifest_path = work / "manifest.json"
     try:
-        manifest = Manifest.from_json(read_json(manifest_path))
-        variants = _variants_of(manifest)
-        plan = manifest.plan_record
-        int(manifest.seed)
-    except (KeyError, TypeError, ValueError) as e:
-        if isinstance(e, ResumeError):
-            raise
-        raise ResumeError(f"{manifest_path} is not a manifest this version can resume ({e})") from None
-    if manifest.metrics != list(metric_columns_of(v.scenario for v in variants)):
-        raise ResumeError(f"the metrics have changed since {work} was started: cannot resume it")
-    manifest.begin_run(options.command_line, options.workers or default_workers(), options.scheduler)
-    return _run(work, manifest, variants, plan, options, progress, render)
+        lock = acquire(work, options.command_line)
+    except FolderLocked as e:
+        raise ResumeError(str(e)) from None
+    except FileNotFoundError:  # the run that had it finished (or removed it) a moment ago
+        _incomplete_folder(work)
+        raise
+    try:
+        manifest, variants, plan, store = _resumable(work)
+        manifest.begin_run(options.command_line, options.workers or default_workers(), options.scheduler)
+    except BaseException:
+        lock.release()
+        raise
+    return _run(work, manifest, variants, plan, options, progress, render, lock, store)
 
 
 def _incomplete_folder(work: Path) -> Path:
@@ -110,10 +135,80 @@ def _incomplete_folder(work: Path) -> Path:
     if not work.name.endswith(INCOMPLETE) or not (work / "manifest.json").is_file():
         if (work / "manifest.json").is_file():
             raise ResumeError(f"{work} is a finished results folder: nothing to resume")
+        final = work.with_name(work.name[: -len(INCOMPLETE)]) if work.name.endswith(INCOMPLETE) else None
+        if final is not None and (final / "manifest.json").is_file():
+            raise ResumeError(f"{work} has been finished (it is now {final}): nothing to resume")
         raise ResumeError(
             f"{work} is not an incomplete results folder (no {INCOMPLETE} folder with a manifest)"
         )
     return work
+
+
+def _resumable(work: Path) -> tuple[Manifest, list[Variant], Plan, PartStore]:
+    """The manifest, variants, plan and parts of a locked incomplete folder, each checked: anything this
+    version would not have written (edited, truncated, a file added) is a `ResumeError` saying what."""
+    manifest_path = work / "manifest.json"
+    try:
+        manifest = Manifest.from_json(read_json(manifest_path))
+        _check_manifest(manifest)
+        plan = manifest.plan_record
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ResumeError(f"{manifest_path} is not a manifest this version can resume ({e})") from None
+    try:
+        check_plan(plan)
+        _check_troops(manifest.variants)
+    except BadExperiment as e:
+        raise ResumeError(f"{manifest_path}: {e}") from None
+    variants = _variants_of(manifest)
+    if manifest.metrics != list(metric_columns_of(v.scenario for v in variants)):
+        raise ResumeError(f"the metrics have changed since {work} was started: cannot resume it")
+    store = PartStore(work)
+    try:
+        store.check(
+            [v.label for v in variants], len(manifest.metrics), plan.replications or plan.max_replications
+        )
+    except BadParts as e:
+        raise ResumeError(f"cannot resume {work}: {e}") from None
+    return manifest, variants, plan, store
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_manifest(m: Manifest) -> None:
+    """Raise ValueError naming the first field of `m` that this version would not have written."""
+    problems = [
+        (m.status != "incomplete", f"status is {m.status!r}, not 'incomplete'"),
+        (m.command not in ("run", "sweep", "compare"), f"command {m.command!r} is not run, sweep or compare"),
+        (not isinstance(m.key, str) or not m.key, f"key {m.key!r} is not a column name"),
+        (not _whole(m.seed) or m.seed < 0, f"seed must be a whole number, 0 or more, got {m.seed!r}"),
+        (not isinstance(m.plan, dict), f"plan {m.plan!r} is not a mapping"),
+        (not isinstance(m.metrics, list) or not all(isinstance(c, str) for c in m.metrics), "metrics"),
+        (not isinstance(m.scenarios, list) or not m.scenarios, "scenarios: there are none"),
+        (not isinstance(m.variants, list) or not m.variants, "variants: there are none"),
+        (not isinstance(m.runs, list), "runs is not a list"),
+    ]
+    for bad, what in problems:
+        if bad:
+            raise ValueError(what)
+    for e in m.scenarios:
+        if not (e.path is None or isinstance(e.path, str)) or not isinstance(e.sha256, str):
+            raise ValueError(f"scenario entry {e.name!r} has no path and sha256 as written")
+    labels = [v.label for v in m.variants]
+    for v in m.variants:
+        if not isinstance(v.label, str) or not _whole(v.scenario) or not 0 <= v.scenario < len(m.scenarios):
+            raise ValueError(f"variant {v.label!r} has no label or scenario as written")
+        if not (v.troops is None or _whole(v.troops)):
+            raise ValueError(f"variant {v.label!r}: troops {v.troops!r} is not a whole number")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"variants: a label is listed twice in {labels}")
+
+
+def _check_troops(variants: Iterable[Variant | VariantEntry]) -> None:
+    for v in variants:
+        if v.troops is not None and not 0 <= v.troops <= MAX_TROOPS:
+            raise BadExperiment(f"troop levels must be from 0 to {MAX_TROOPS:,}, got {v.troops:,}")
 
 
 def _variants_of(manifest: Manifest) -> list[Variant]:
@@ -133,22 +228,51 @@ def _variants_of(manifest: Manifest) -> list[Variant]:
     return [Variant(v.label, sources[v.scenario].scenario, v.troops) for v in manifest.variants]
 
 
+def _any_part(work: Path) -> bool:
+    try:
+        return any((work / "parts").glob("*.rows.csv"))
+    except OSError:
+        return True
+
+
+def kept_folder(error: BaseException) -> Path | None:
+    """The incomplete folder an experiment that failed with `error` kept for `--resume` (None if none)."""
+    folder = getattr(error, "_summit_kept_folder", None)
+    return folder if isinstance(folder, Path) and folder.is_dir() else None
+
+
 def _run(
     work: Path, manifest: Manifest, variants: list[Variant], plan: Plan, options: RunOptions,
-    progress: Progress | None, render: Render | None,
+    progress: Progress | None, render: Render | None, lock: FolderLock, store: PartStore | None = None,
 ) -> Outcome:  # fmt: skip
-    store = PartStore(work)
+    """Run what is missing and finish the folder, holding `lock` until the end; however it stops, the
+    folder is left incomplete with what was done, its manifest saying why."""
+    finishing = False
     try:
+        store = store or PartStore(work)
         executed = execute(variants, plan, manifest.seed, store, options.workers, options.scheduler, progress,
                            on_start=manifest.set_workers)  # fmt: skip
+        finishing = True
+        return _finish(work, manifest, variants, plan, store, executed, render, lock)
     except BaseException as e:
         interrupted = isinstance(e, KeyboardInterrupt)
+        if not (interrupted or finishing) and len(manifest.runs) == 1 and not _any_part(work):
+            # A new experiment that failed before finishing anything (an unreachable cluster, a full
+            # disk): there is nothing to keep, and the same command can simply be run again.
+            lock.release()
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         manifest.end_run("interrupted" if interrupted else f"failed: {type(e).__name__}: {e}")
-        manifest.save(work)
+        if work.is_dir():
+            with contextlib.suppress(OSError):  # a full disk: the manifest on disk says "running" then
+                manifest.save(work)
         if isinstance(e, Interrupted):
             raise Interrupted(e.done, e.planned, work) from None
+        with contextlib.suppress(AttributeError):
+            e._summit_kept_folder = work  # type: ignore[attr-defined]  # read by `kept_folder`
         raise
-    return _finish(work, manifest, variants, plan, store, executed, render)
+    finally:
+        lock.release()
 
 
 def _replications_short(answer: Answer) -> dict[str, int]:
@@ -162,12 +286,41 @@ def _replications_short(answer: Answer) -> dict[str, int]:
     return out
 
 
+class IncompleteResults(RuntimeError):
+    """The replications of a folder about to be finished are not each there exactly once: it is kept
+    incomplete."""
+
+
+def _verify_replications(path: Path, labels: list[str], n: int) -> None:
+    """Raise `IncompleteResults` unless `path` (replications.csv) holds every (level, replication) exactly
+    once, in order: each of `labels` with replications 0 to n - 1."""
+    expected = ((label, str(r)) for label in labels for r in range(n))
+    problem, rows = None, 0
+    with path.open(newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for rows, row in enumerate(reader, start=1):
+            want = next(expected, None)
+            if problem is None and (want is None or tuple(row[:2]) != want):
+                got = f"{row[0]!r} replication {row[1]}" if len(row) > 1 else "a short row"
+                wanted = "the end" if want is None else f"{want[0]!r} replication {want[1]}"
+                problem = f"line {rows + 1} has {got} where {wanted} was due"
+    if problem is None and next(expected, None) is not None:
+        problem = "rows are missing at the end"
+    if problem is not None:
+        raise IncompleteResults(
+            f"{path} has {rows:,} rows where {len(labels)} level(s) × {n:,} replications make "
+            f"{len(labels) * n:,} ({problem}): the folder is kept incomplete"
+        )
+
+
 def _finish(
     work: Path, manifest: Manifest, variants: list[Variant], plan: Plan, store: PartStore, executed: Executed,
-    render: Render | None,
+    render: Render | None, lock: FolderLock,
 ) -> Outcome:  # fmt: skip
     key, command = manifest.key, manifest.command
     store.concatenate("rows", [key, "replication", *manifest.metrics], work / "replications.csv")
+    _verify_replications(work / "replications.csv", [v.label for v in variants], executed.replications)
     store.concatenate("gaps", [key, "replication", *GAP_COLUMNS], work / "gaps.csv")
     write_distributions(work / "distributions.csv", key, variants, store)
     targets_of = {v.label: target_specs(v.scenario) for v in variants}
@@ -192,4 +345,6 @@ def _finish(
     store.remove()
     manifest.save(work)
     final = finish_incomplete(work)
+    lock.moved(final)
+    lock.release()
     return Outcome(final, command, key, answer, plan, executed.precision_met, manifest)

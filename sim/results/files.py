@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -21,9 +22,11 @@ from typing import Any
 __all__ = [
     "INCOMPLETE",
     "atomic_folder",
+    "check_name",
     "default_out",
     "incomplete_path",
     "read_json",
+    "rename_into",
     "unused_out",
     "write_json",
     "write_table",
@@ -54,23 +57,67 @@ def atomic_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
     Refuses to overwrite a non-empty existing folder (a results folder is a record of a run).
     """
     final = Path(final)
+    check_name(final)
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
         raise FileExistsError(f"{final} already exists and is not empty")
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name[:100]}.", suffix=".partial", dir=final.parent))
     try:
         yield tmp
-        if final.exists():
-            final.rmdir()
-        tmp.rename(final)
+        rename_into(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
+def check_name(path: Path) -> None:
+    """Refuse at once (OSError ENAMETOOLONG) a path with a name longer than its file system holds, rather
+    than after the work is done."""
+    limit = 255
+    with contextlib.suppress(OSError, ValueError):
+        existing = next(p for p in (path.parent, *path.parent.parents) if p.is_dir())
+        limit = os.pathconf(existing, "PC_NAME_MAX")
+    if any(len(os.fsencode(part)) > limit for part in path.parts):
+        raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(path))
+
+
+def rename_into(src: Path, final: Path) -> None:
+    """Rename the finished folder `src` to `final`, which may exist only as an empty folder.
+
+    If another process filled `final` meanwhile (two runs given the same `--out`), nothing of it is
+    touched and `FileExistsError` says so: the later run is the one refused.
+    """
+    try:
+        src.rename(final)  # POSIX: replaces an empty folder atomically, fails on a non-empty one
+    except OSError as e:
+        if e.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR, errno.ENOTDIR):
+            raise
+        if final.is_dir() and not any(final.iterdir()):  # an empty folder this platform will not replace
+            final.rmdir()
+            src.rename(final)
+            return
+        raise FileExistsError(
+            f"{final} was written by another run while this one ran: this one was not kept"
+        ) from None
+
+
+@contextlib.contextmanager
+def _temporary(path: Path) -> Iterator[Path]:
+    """`path.tmp`, renamed to `path` if the block completes and removed if it fails (a full disk, an
+    interrupt), so that neither half a file nor a stray temporary is left behind."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """A plain CSV table."""
-    with path.open("w", newline="") as f:
+    """A plain CSV table, written by way of a temporary file (removed if writing fails)."""
+    with _temporary(path) as tmp, tmp.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)
         w.writerows(rows)
@@ -78,9 +125,9 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[objec
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON by way of a temporary file, so a reader never sees half of it."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    with _temporary(path) as tmp:
+        tmp.write_text(text)
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -173,9 +173,18 @@ class Manifest:
         self.runs[-1].workers = workers
 
     def end_run(self, status: str) -> None:
-        """The current run stopped: "interrupted" or "failed: ..." (completion goes through `complete`)."""
+        """The current run stopped: "interrupted" or "failed: ..." (completion goes through `complete`).
+        The experiment is incomplete again, even if it failed after `complete` (drawing, renaming)."""
         self.runs[-1].ended = now()
         self.runs[-1].status = status
+        if self.status == "complete":
+            self.status, self.answer, self.ended, self.replications, self.workers = (
+                "incomplete",
+                None,
+                None,
+                0,
+                None,
+            )
 
     def complete(self, replications: int, answer: dict[str, Any]) -> None:
         """The experiment is finished: every replication ran and the answer is known."""

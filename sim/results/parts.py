@@ -5,28 +5,43 @@ keeps them and `--resume` can go on.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from sim.experiment.distributions import Histograms
 from sim.experiment.executors import BatchResult
-from sim.results.files import INCOMPLETE, incomplete_path
+from sim.experiment.rows import GAP_COLUMNS
+from sim.results.files import INCOMPLETE, check_name, incomplete_path, rename_into
 
-__all__ = ["PartStore", "finish_incomplete", "start_incomplete"]
+__all__ = ["BadParts", "PartStore", "finish_incomplete", "start_incomplete"]
+
+_PART = re.compile(r"(\d{4})-(\d{7})-(\d{7})\.(rows|gaps|dist)\.csv")
+
+
+class BadParts(ValueError):
+    """A `parts/` file this program did not write as it stands (renamed, edited, truncated)."""
 
 
 def start_incomplete(final: str | os.PathLike[str]) -> Path:
     """Create `<final>.incomplete` (with `parts/`) for a new experiment, refusing to overwrite anything."""
     final = Path(final)
+    work = incomplete_path(final)
+    check_name(work)
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
         raise FileExistsError(f"{final} already exists and is not empty")
-    work = incomplete_path(final)
+    in_use = f"{work} already exists (an interrupted run: continue it with --resume {work})"
     if work.exists():
-        raise FileExistsError(f"{work} already exists (an interrupted run: continue it with --resume {work})")
+        raise FileExistsError(in_use)
     work.parent.mkdir(parents=True, exist_ok=True)
-    work.mkdir()
+    try:
+        work.mkdir()
+    except FileExistsError:  # another run took the name a moment ago
+        raise FileExistsError(in_use) from None
     (work / "parts").mkdir()
     return work
 
@@ -36,11 +51,9 @@ def finish_incomplete(work: Path) -> Path:
     if not work.name.endswith(INCOMPLETE):
         raise ValueError(f"{work} is not an incomplete results folder")
     final = work.with_name(work.name[: -len(INCOMPLETE)])
-    if final.exists():
-        if not final.is_dir() or any(final.iterdir()):
-            raise FileExistsError(f"{final} already exists and is not empty")
-        final.rmdir()
-    work.rename(final)
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise FileExistsError(f"{final} already exists and is not empty")
+    rename_into(work, final)
     return final
 
 
@@ -48,7 +61,7 @@ class PartStore:
     """The finished batches of an incomplete experiment: `parts/<variant>-<start>-<stop>.rows.csv`,
     `.gaps.csv` and `.dist.csv`, headerless CSV. A batch is done when its rows file exists (written
     last, by rename); leftovers of a batch cut short (temporary files, gaps without rows) are removed
-    on opening.
+    on opening. Files of any other name are left for `check` to report.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -56,7 +69,7 @@ class PartStore:
         self.dir.mkdir(exist_ok=True)
         rows = {p.name[: -len(".rows.csv")] for p in self.dir.glob("*.rows.csv")}
         for p in self.dir.iterdir():
-            if p.name.endswith(".tmp") or p.name.split(".")[0] not in rows:
+            if p.name.endswith(".tmp") or (_PART.fullmatch(p.name) and p.name.split(".")[0] not in rows):
                 p.unlink()
 
     @staticmethod
@@ -69,17 +82,73 @@ class PartStore:
         stem = self._stem(b.variant, b.start, b.stop)
         for kind, text in (("gaps", result.gaps_csv), ("dist", result.dist_csv), ("rows", result.rows_csv)):
             tmp = self.dir / f"{stem}.{kind}.csv.tmp"
-            with tmp.open("w", newline="") as f:
-                f.write(text)
-            os.replace(tmp, self.dir / f"{stem}.{kind}.csv")
+            try:
+                with tmp.open("w", newline="") as f:
+                    f.write(text)
+                os.replace(tmp, self.dir / f"{stem}.{kind}.csv")
+            except BaseException:  # a full disk, an interrupt: no temporary left behind
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                raise
 
     def done(self) -> list[tuple[int, int, int]]:
-        """(variant, start, stop) of every finished batch, in order."""
+        """(variant, start, stop) of every finished batch, in order (files of other names ignored)."""
         out = []
         for p in sorted(self.dir.glob("*.rows.csv")):
-            variant, start, stop = (int(x) for x in p.name[: -len(".rows.csv")].split("-"))
-            out.append((variant, start, stop))
+            if m := _PART.fullmatch(p.name):
+                out.append((int(m[1]), int(m[2]), int(m[3])))
         return out
+
+    def check(self, labels: Sequence[str], n_metrics: int, max_replication: int) -> None:
+        """Raise `BadParts` unless every file in `parts/` is a batch this experiment could have written:
+        a batch's name, a variant of `labels`, replications below `max_replication`, no batch overlapping
+        another, and each file's rows those of its batch (the label, the replications in order, as many
+        cells as the header has)."""
+        for p in sorted(self.dir.iterdir()):
+            m = _PART.fullmatch(p.name)
+            if m is None:
+                raise BadParts(f"{p} is not a part this program writes (remove it if it does not belong)")
+            variant, start, stop = int(m[1]), int(m[2]), int(m[3])
+            if variant >= len(labels) or not start < stop <= max_replication:
+                raise BadParts(f"{p} is not a batch of this experiment ({len(labels)} variants, replications "
+                               f"0 to {max_replication - 1})")  # fmt: skip
+        ends: dict[int, int] = {}
+        for variant, start, stop in self.done():
+            if start < ends.get(variant, 0):
+                raise BadParts(
+                    f"{self.dir / self._stem(variant, start, stop)}.rows.csv overlaps another batch"
+                )
+            ends[variant] = stop
+            self._check_batch(labels[variant], variant, start, stop, n_metrics)
+
+    def _check_batch(self, label: str, variant: int, start: int, stop: int, n_metrics: int) -> None:
+        stem = self.dir / self._stem(variant, start, stop)
+        widths = {"rows": 2 + n_metrics, "gaps": 2 + len(GAP_COLUMNS), "dist": 4}
+        for kind, width in widths.items():
+            path = stem.with_name(f"{stem.name}.{kind}.csv")
+            if not path.exists():
+                continue
+            try:
+                with path.open(newline="") as f:
+                    rows = list(csv.reader(f))
+            except (OSError, UnicodeDecodeError, csv.Error) as e:
+                raise BadParts(f"{path} cannot be read back ({e})") from None
+            bad = next((i for i, r in enumerate(rows) if len(r) != width or r[0] != label), None)
+            if bad is not None:
+                raise BadParts(f"{path}, line {bad + 1}: not a row of {label!r} with {width} cells")
+            try:
+                reps = [int(r[1]) for r in rows] if kind != "dist" else []
+            except ValueError as e:
+                raise BadParts(f"{path}: a replication number is not a whole number ({e})") from None
+            if kind == "rows" and reps != list(range(start, stop)):
+                raise BadParts(f"{path} does not hold replications {start} to {stop - 1} in order")
+            if kind == "gaps" and any(not start <= r < stop for r in reps):
+                raise BadParts(f"{path} has gaps of replications outside {start} to {stop - 1}")
+            if kind == "dist":
+                try:
+                    Histograms.from_rows(r[1:] for r in rows)
+                except (KeyError, ValueError, IndexError) as e:
+                    raise BadParts(f"{path} is not a histogram this program wrote ({e})") from None
 
     def rows(self, variant: int | None = None, kind: str = "rows") -> Iterator[list[str]]:
         """The rows of `kind` ("rows": metrics, "gaps", "dist") of every finished batch (of one variant),
