@@ -44,10 +44,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parallel.py
 	$(BIN)/python benchmarks/bench_crn.py
 
-# JupyterLab on notebooks/ (installs the optional `notebooks` extra into .venv the first time).
+# JupyterLab on notebooks/ (installs the optional `notebooks` extra into .venv the first time). As root (a
+# container), JupyterLab refuses to start unless told `--allow-root`.
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,notebooks]'
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -14,7 +14,17 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.distributions import Dist, Fixed
-from sim.scenario.types import Count, CrewSize, Gallons, Name, NonNegative, Positive, Priority, Strict
+from sim.scenario.types import (
+    MIN_TRUCK_EVERY_H,
+    Count,
+    CrewSize,
+    Gallons,
+    Name,
+    NonNegative,
+    Positive,
+    Priority,
+    Strict,
+)
 
 __all__ = [
     "AircraftGroup",
@@ -117,7 +127,7 @@ class FuelTrucks(Strict):
     load_min: Dist = Fixed(value=45)
     unload_gal_per_min: Positive = 600.0
     reorder_point_gal: Gallons | None = None
-    every_h: Positive | None = None
+    every_h: Annotated[float, Field(ge=MIN_TRUCK_EVERY_H, allow_inf_nan=False)] | None = None
     first_h: NonNegative = 0.0
 
     @model_validator(mode="after")

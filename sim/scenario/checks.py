@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sim.scenario.schema import AirStation, Post, Scenario
+from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS
 
 __all__ = ["check_scenario"]
 
@@ -225,10 +226,30 @@ def _check_peak(s: Scenario) -> Found:
             yield ("peak", "end"), "peak end must be after peak start"
 
 
+def _check_size(s: Scenario) -> Found:
+    """The schema's bounds on the whole: the window's length, delegations and aircraft in all."""
+    days = (s.end - s.start).total_seconds() / 86400
+    if days > MAX_WINDOW_DAYS:
+        length = f"{days:,.0f}" if days == int(days) else f"{days:,.2f}"
+        window = f"{s.start} to {s.end}"
+        yield (
+            ("end",),
+            f"the scenario window is {length} days long ({window}); at most {MAX_WINDOW_DAYS} days",
+        )
+    delegations = sum(d.count for d in s.delegations.values())
+    if delegations > MAX_DELEGATIONS:
+        what = f"{delegations:,} delegations in all (counts added up); at most {MAX_DELEGATIONS:,}"
+        yield ("delegations",), what
+    aircraft = sum(g.count for g in s.aircraft.values())
+    if aircraft > MAX_AIRCRAFT:
+        yield ("aircraft",), f"{aircraft:,} aircraft in all (counts added up); at most {MAX_AIRCRAFT:,}"
+
+
 def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
     """Every cross-reference and window problem in a field-valid scenario."""
     found: list[tuple[tuple[Any, ...], str]] = []
     for check in (
+        _check_size,
         _check_forces,
         _check_sites,
         _check_posts,

@@ -10,7 +10,16 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from sim.scenario.distributions import Dist, Fixed
-from sim.scenario.types import LocalTime, Name, NonNegative, Priority, Strict, TeamSize
+from sim.scenario.types import (
+    MAX_TRIPS_PER_DAY,
+    LocalTime,
+    Name,
+    NonNegative,
+    Priority,
+    Strict,
+    TeamSize,
+    at_most,
+)
 
 __all__ = ["Delegation", "Flight", "Movement", "Tier", "UnscheduledMovements"]
 
@@ -41,7 +50,7 @@ class Movement(Strict):
 class UnscheduledMovements(Strict):
     """Trips at random (Poisson) while the delegation is in town; escort held for `duration_min`."""
 
-    rate_per_day: NonNegative
+    rate_per_day: Annotated[NonNegative, at_most(MAX_TRIPS_PER_DAY, "unscheduled trips a day per delegation")]
     duration_min: Dist
     first: LocalTime | None = None
     last: LocalTime | None = None

@@ -12,10 +12,10 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from scipy import special
 
-from sim.scenario.types import NonNegative, Positive, Strict
+from sim.scenario.types import NonNegative, Positive, Strict, safe_weights
 
 __all__ = [
     "Dist",
@@ -53,6 +53,7 @@ class _Dist(Strict):
     def describe(self) -> str:
         """Short human form, for `validate` summaries."""
         params = ", ".join(f"{k}={v}" for k, v in self.model_dump(exclude={"kind"}).items())
+        # each subclass declares `kind` (its Literal tag); the base has none, so it is no field of its own
         return f"{self.kind}({params})"  # type: ignore[attr-defined]
 
 
@@ -272,12 +273,15 @@ class Empirical(_Dist):
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:
-        if self.weights is not None:
-            if len(self.weights) != len(self.values):
-                raise ValueError(f"weights has {len(self.weights)} entries but values has {len(self.values)}")
-            if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be zero")
+        if self.weights is not None and len(self.weights) != len(self.values):
+            raise ValueError(f"weights has {len(self.weights)} entries but values has {len(self.values)}")
         return self
+
+    @field_validator("weights")
+    @classmethod
+    def _some_weight(cls, v: list[float] | None) -> list[float] | None:
+        """Not all zero, and rescaled if too large or too small to sum (see `safe_weights`)."""
+        return None if v is None else safe_weights(v, "weights")
 
     def _p(self) -> np.ndarray:
         if self.weights is None:

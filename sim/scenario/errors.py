@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ScenarioError"]
+__all__ = ["Problem", "ScenarioError", "printable"]
+
+
+def printable(text: str) -> str:
+    """`text` safe to echo on a terminal or in a log line: every character that is not printable (NUL
+    and other control characters, a line break, right-to-left overrides and other invisible format
+    characters) is written as its escape (`\\x00`, `\\n`, `\\u202e`), so that a hostile file name or
+    key can neither hide text nor reorder what the reader sees."""
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c.isprintable():
+            out.append(c)
+        else:
+            out.append(repr(c)[1:-1] if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
+    return "".join(out)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a scenario: where (file, line, field path) and what."""
+    """One thing wrong with a scenario: where (file, line, field path) and what.
+
+    The fields hold the text as found; `str` escapes what is not printable (see `printable`).
+    """
 
     file: str
     line: int | None
@@ -17,9 +36,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
+        file = printable(self.file)
+        where = file if self.line is None else f"{file}:{self.line}"
+        field = f" {printable(self.path)}:" if self.path else ""
+        return f"{where}:{field} {printable(self.message)}"
 
 
 class ScenarioError(Exception):

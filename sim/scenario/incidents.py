@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, field_validator
 
 from sim.scenario.distributions import Dist
-from sim.scenario.types import LocalTime, Name, NonNegative, Positive, Priority, Strict, TeamSize
+from sim.scenario.types import (
+    MAX_INCIDENTS_PER_DAY,
+    LocalTime,
+    Name,
+    NonNegative,
+    Positive,
+    Priority,
+    Strict,
+    TeamSize,
+    at_most,
+    safe_weights,
+)
 
 __all__ = ["IncidentStream"]
 
@@ -19,7 +32,7 @@ class IncidentStream(Strict):
     """
 
     city: Name
-    rate_per_day: NonNegative
+    rate_per_day: Annotated[NonNegative, at_most(MAX_INCIDENTS_PER_DAY, "incidents a day in one stream")]
     hourly_profile: list[NonNegative] | None = Field(default=None, min_length=24, max_length=24)
     team: TeamSize
     forces: list[Name] = Field(min_length=1)
@@ -34,6 +47,6 @@ class IncidentStream(Strict):
     @field_validator("hourly_profile")
     @classmethod
     def _some_weight(cls, v: list[float] | None) -> list[float] | None:
-        if v is not None and sum(v) <= 0:
-            raise ValueError("hourly_profile must not be all zeros")
-        return v
+        """Relative weights: not all zero, and rescaled if they would overflow or underflow (see
+        `safe_weights`: 24 x 1e308 must not mean no incident at all)."""
+        return None if v is None else safe_weights(v, "hourly_profile")

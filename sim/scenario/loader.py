@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import errno
 import os
+import re
+import stat
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.scenario.checks import check_scenario
@@ -56,21 +62,159 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return out
 
 
-def _message(err: ErrorDetails) -> str:
+def _unwrap(tp: Any) -> Any:
+    """The type under `Annotated[...]` and `X | None`."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(members) != 1:
+                return tp
+            tp = members[0]
+        else:
+            return tp
+
+
+def _field(model: type[BaseModel], key: Any) -> Any:
+    """The annotation of `model`'s field called (or aliased) `key`, or None."""
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return info.annotation
+    return None
+
+
+def _step(tp: Any, part: Any) -> Any:
+    """The type one step along a pydantic error location (None where the walk gets lost)."""
+    tp = _unwrap(tp)
+    if isinstance(part, str) and "[" in part:  # a validator's name in the location
+        return tp
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return _field(tp, part)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin in (list, tuple) and args:
+        return args[0] if origin is list or isinstance(part, str) else args[min(part, len(args) - 1)]
+    if origin in (typing.Union, types.UnionType):  # a distribution: the location names its kind
+        for member in args:
+            member = _unwrap(member)
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                kind = member.model_fields.get("kind")
+                if kind is not None and kind.default == part:
+                    return member
+    return None
+
+
+def _type_at(loc: tuple[Any, ...]) -> Any:
+    """The scenario schema's type at a pydantic error location (None if it cannot be told)."""
+    tp: Any = Scenario
+    for part in loc:
+        tp = _step(tp, part)
+        if tp is None:
+            return None
+    return _unwrap(tp)
+
+
+def _keys_of(tp: Any) -> list[str]:
+    """The keys a mapping of type `tp` may hold (a model's fields, by the name a file uses)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [info.alias or name for name, info in tp.model_fields.items()]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):  # every distribution's parameters
+        return sorted({k for member in typing.get_args(tp) for k in _keys_of(_unwrap(member))})
+    return []
+
+
+def _noun(tp: Any) -> str:
+    """What a file calls a model: `AircraftType` -> "aircraft type"."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return "distribution"
+    name = getattr(tp, "__name__", "item")
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+def _got(value: Any) -> str:
+    if value is None:
+        return "nothing (are its fields indented under it?)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+_FLOW_HINT = (
+    "; a comma inside {...} separates entries: if it belongs to the value before it, quote that "
+    'value (name: "Lima, Peru")'
+)
+_MISSING_HINTS: dict[tuple[Any, ...], str] = {
+    ("timezone",): " (the IANA timezone of every date and time in the file, for example America/Lima)",
+}
+
+
+def _close_keys(key: str, keys: list[str]) -> list[str]:
+    """The fields a misspelt `key` most likely meant: the closest by difflib's ratio (ties kept), else
+    the one field that it abbreviates (`rate` for `rate_per_day`)."""
+    simple = key.lower().replace("-", "_").replace(" ", "_")
+    scored = sorted(((difflib.SequenceMatcher(None, simple, k).ratio(), k) for k in keys), reverse=True)
+    best = [k for r, k in scored if r >= 0.6 and r >= scored[0][0] - 0.02] if scored else []
+    if best:
+        return best[:2]
+    prefixed = [k for k in keys if len(simple) >= 3 and k.startswith(simple)]
+    return prefixed if len(prefixed) == 1 else []
+
+
+def _unknown_key(loc: tuple[Any, ...], path: tuple[Any, ...], lines: LineMap) -> str:
+    """The "unknown key" message, with the field meant if the key is close to one, or a hint to quote."""
+    msg = "unknown key (not a field here; check the spelling in scenarios/README.md)"
+    key = loc[-1] if loc else None
+    if path in lines.bare_flow_keys:
+        return f"unknown key{_FLOW_HINT}"
+    if isinstance(key, str):
+        close = _close_keys(key, _keys_of(_type_at(loc[:-1])))
+        if close:
+            meant = " or ".join(repr(k) for k in close)
+            return f"unknown key (did you mean {meant}?)"
+    return msg
+
+
+def _message(err: ErrorDetails, path: tuple[Any, ...] = (), lines: LineMap | None = None) -> str:
     kind = err["type"]
+    loc = tuple(err["loc"])
+    got = err.get("input")
     if kind == "extra_forbidden":
-        return "unknown key (not a field here; check the spelling in scenarios/README.md)"
+        return _unknown_key(loc, path, lines if lines is not None else LineMap())
     if kind == "missing":
-        return "required field is missing"
+        return "required field is missing" + _MISSING_HINTS.get(loc, "")
     if kind in ("union_tag_not_found", "union_tag_invalid"):  # a distribution's `kind`
         kinds = ", ".join(sorted(_TAGS))
         tag = err.get("ctx", {}).get("tag")
         what = f"has unknown kind {tag!r}" if kind == "union_tag_invalid" else "needs a `kind`"
         return f"a distribution {what} (one of {kinds}), or is a plain number for a fixed value"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        # pydantic says "a valid dictionary or instance of Force": name what the file must hold instead
+        tp = _type_at(loc)
+        if typing.get_origin(tp) is dict:
+            value = _unwrap(typing.get_args(tp)[1])
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                what = f"a mapping of names to {_noun(value)} fields"
+            else:
+                what = "a mapping of names to values"
+        elif typing.get_origin(tp) in (typing.Union, types.UnionType):
+            kinds = ", ".join(sorted(_TAGS))
+            what = f"a number (a fixed value) or a mapping of distribution fields with a `kind` ({kinds})"
+        elif tp is not None:
+            what = f"a mapping of {_noun(tp)} fields"
+        else:
+            what = "a mapping of fields"
+        return f"expected {what}, got {_got(got)}"
+    if kind == "list_type":
+        return f"expected a list (one `- item` line each, or [a, b]), got {_got(got)}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    got = err.get("input")
     if not isinstance(got, dict | list) and "got" not in msg and repr(got) not in msg:
         msg = f"{msg} (got {got!r})"
     return msg
@@ -110,7 +254,7 @@ def scenario_from_data(data: dict[str, Any], file: str = "<data>") -> Scenario:
         raise ScenarioError(
             [Problem(file, None, "", f"a scenario is a mapping of fields, not {type(data).__name__}")]
         )
-    return _validate(data, {}, file)
+    return _validate(data, LineMap(), file)
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
@@ -153,7 +297,8 @@ def _validate(data: dict[str, Any], lines: LineMap, file: str) -> Scenario:
         problems = []
         for err in e.errors():
             path = _data_path(tuple(err["loc"]), lines)
-            problems.append(Problem(file, _line_for(path, lines), _dotted(path), _message(err)))
+            message = _message(err, path, lines)
+            problems.append(Problem(file, _line_for(path, lines), _dotted(path), message))
         raise ScenarioError(problems) from None
     found = check_scenario(scenario)
     if found:
@@ -161,19 +306,70 @@ def _validate(data: dict[str, Any], lines: LineMap, file: str) -> Scenario:
     return scenario
 
 
+_KINDS_OF_FILE = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """Why a file of this mode cannot be a scenario (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a scenario file"
+    kind = next((what for test, what in _KINDS_OF_FILE if test(mode)), "not a regular file")
+    return f"is {kind}, not a regular file: give a scenario file"
+
+
+def _os_problem(p: Path, e: OSError) -> str:
+    """A one-line account of why the file cannot be opened."""
+    if e.errno == errno.ELOOP:
+        return "is a symbolic link loop (a link that leads back to itself), not a file"
+    if e.errno == errno.ENOENT:
+        if p.is_symlink():
+            return f"is a symbolic link to {os.readlink(p)!r}, which does not exist"
+        return "no such file"
+    if e.errno == errno.ENOTDIR:
+        return "no such file (a part of the path is a file, not a folder)"
+    if e.errno == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return f"cannot read: {e.strerror or e}"
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a scenario file (YAML; nothing in it is ever executed)."""
+    """Read and validate a scenario file (YAML; nothing in it is ever executed).
+
+    Only a regular file is read: a named pipe, a socket or a device is refused from its `stat`, before
+    it is opened (a pipe with no writer would block for ever), and the file is opened without blocking
+    and checked again, so that nothing swapped in between is read either.
+    """
     name = str(path)
     p = Path(path)
-    if not p.exists():
-        raise ScenarioError([Problem(name, None, "", "no such file")])
-    if p.is_dir():
-        raise ScenarioError([Problem(name, None, "", "is a directory, not a scenario file")])
     try:
-        with p.open("rb") as f:
-            raw = f.read(_MAX_BYTES + 1)  # bounded: a device such as /dev/zero never ends
+        why = _not_regular(os.stat(p).st_mode)
     except OSError as e:
-        raise ScenarioError([Problem(name, None, "", f"cannot read: {e.strerror}")]) from None
+        raise ScenarioError([Problem(name, None, "", _os_problem(p, e))]) from None
+    except ValueError:  # a NUL byte in the name
+        raise ScenarioError([Problem(name, None, "", "the file name holds a NUL character")]) from None
+    if why is not None:
+        raise ScenarioError([Problem(name, None, "", why)])
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise ScenarioError([Problem(name, None, "", _os_problem(p, e))]) from None
+    try:
+        why = _not_regular(os.fstat(fd).st_mode)
+        if why is not None:
+            raise ScenarioError([Problem(name, None, "", why)])
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            raw = f.read(_MAX_BYTES + 1)  # bounded: a file growing while it is read stops here
+    except OSError as e:
+        raise ScenarioError([Problem(name, None, "", f"cannot read: {e.strerror or e}")]) from None
+    finally:
+        os.close(fd)
     if len(raw) > _MAX_BYTES:
         raise ScenarioError([Problem(name, None, "", "larger than 20 MiB: not a scenario")])
     if b"\x00" in raw:

@@ -85,7 +85,7 @@ class Scenario(Strict):
 
     name: Name
     description: str | None = None
-    timezone: str = "UTC"
+    timezone: str
     start: LocalTime
     end: LocalTime
     peak: PeakWindow | None = None

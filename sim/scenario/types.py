@@ -9,12 +9,20 @@ uses, because the distributions themselves are built from these types.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import sys
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
+    "MAX_AIRCRAFT",
+    "MAX_DELEGATIONS",
+    "MAX_INCIDENTS_PER_DAY",
+    "MAX_TRIPS_PER_DAY",
+    "MAX_WINDOW_DAYS",
+    "MIN_TRUCK_EVERY_H",
     "Clock",
     "Count",
     "CrewSize",
@@ -28,7 +36,19 @@ __all__ = [
     "Probability",
     "Strict",
     "TeamSize",
+    "at_most",
+    "safe_weights",
 ]
+
+# The schema's sanity bounds (scenarios/README.md, "Limits"). Far beyond any real event, they stop a
+# typing slip (a rate of 1e9 a day, a window of 9,000 years) before any work is estimated; the estimate
+# (`sim.experiment.feasibility`) then bounds what a scenario within them may cost.
+MAX_WINDOW_DAYS = 400  # from start to end
+MAX_INCIDENTS_PER_DAY = 10_000  # one incident stream
+MAX_TRIPS_PER_DAY = 1_000  # one delegation's unscheduled trips
+MIN_TRUCK_EVERY_H = 0.1  # a fuel truck's delivery interval (`every_h`): six minutes
+MAX_DELEGATIONS = 10_000  # every delegation's `count`, added up
+MAX_AIRCRAFT = 10_000  # every aircraft group's `count`, added up
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -74,6 +94,40 @@ def _naive(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
         raise ValueError("expected a local date and time such as 2024-11-14T08:00, not a number")
     return value
+
+
+def at_most(limit: float, what: str) -> AfterValidator:
+    """A bound with a message in the file's terms: "at most 10,000 incidents a day (got 1e+09)"."""
+
+    def check(value: float) -> float:
+        if value > limit:
+            raise ValueError(f"at most {limit:,g} {what} (got {value:g})")
+        return value
+
+    return AfterValidator(check)
+
+
+def safe_weights(weights: list[float], what: str) -> list[float]:
+    """Relative weights that the model can divide by their sum or mean without harm.
+
+    Weights are only ever used relative to each other, but very large ones overflow when summed (24 x
+    1e308 has an infinite mean: every weight divided by it is 0, so no incident would ever happen) and
+    very small ones underflow (one weight of 5e-324 has a mean of 0: every weight divided by it is NaN).
+    Such weights are divided by the largest first, which changes none of their ratios; ordinary weights
+    are kept exactly as given. All zeros is an error: there is nothing to share out.
+    """
+    if not weights:
+        return weights  # the list's length is checked where it is known
+    top = max(weights)
+    if not top > 0:
+        raise ValueError(f"{what} must not be all zeros")
+    total = sum(weights)
+    if math.isfinite(total) and total / len(weights) >= sys.float_info.min:
+        return weights
+    scaled = [w / top for w in weights]
+    if not math.isfinite(sum(scaled)):  # cannot happen (each is at most 1); kept as the guard
+        raise ValueError(f"{what} do not add up to a finite number")
+    return scaled
 
 
 Clock = Annotated[dt.time, BeforeValidator(_clock)]

@@ -14,7 +14,15 @@ import yaml
 
 __all__ = ["LineMap", "load_with_lines"]
 
-LineMap = dict[tuple[Any, ...], int]
+
+class LineMap(dict[tuple[Any, ...], int]):
+    """Field path -> line number; `bare_flow_keys` holds the paths of keys written without a value inside
+    a flow mapping (`{name: Lima, Peru, lat: 1}` reads `Peru` as a key of its own: a comma that was
+    meant to be part of an unquoted value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bare_flow_keys: set[tuple[Any, ...]] = set()
 
 
 class _Loader(yaml.SafeLoader):
@@ -98,6 +106,8 @@ def _build(node: yaml.Node, loader: _Loader, path: tuple[Any, ...], lines: LineM
         for key_node, value_node in node.value:
             key = _key(key_node, loader)
             out[key] = _build(value_node, loader, (*path, key), lines)
+            if node.flow_style and _bare(value_node):
+                lines.bare_flow_keys.add((*path, key))
             # Point a field's errors at its key's line: that is where a reader looks.
             lines[(*path, key)] = key_node.start_mark.line + 1
         return out
@@ -106,15 +116,25 @@ def _build(node: yaml.Node, loader: _Loader, path: tuple[Any, ...], lines: LineM
     return loader.construct_object(node, deep=True)
 
 
+def _bare(node: yaml.Node) -> bool:
+    """A value that the file does not spell at all (a flow-mapping key with no `: value`)."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:null"
+        and node.value == ""
+        and node.start_mark.index == node.end_mark.index
+    )
+
+
 def load_with_lines(text: str) -> tuple[Any, LineMap]:
     """Parse one YAML document into plain data and a map from field path to line number."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {}
+            return None, LineMap()
         _check_keys(node, loader)
-        lines: LineMap = {}
+        lines = LineMap()
         return _build(node, loader, (), lines), lines
     finally:
         loader.dispose()

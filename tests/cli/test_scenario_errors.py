@@ -352,7 +352,9 @@ _HH_MM = "expected a time of day as HH:MM"
 #: One field wrong on its own: bad(old text, new text, field path, message fragment), reported on the
 #: changed line unless `at` says otherwise.
 FIELDS = {
-    "unknown-top-level-key": after("end: 2024-11-17 00:00", "replication: 5", "replication", "unknown key"),
+    "unknown-top-level-key": after(
+        "end: 2024-11-17 00:00", "replication: 5", "replication", "unknown key (did you mean 'replications'?)"
+    ),
     "unknown-nested-key": after(
         "    headcount: 40", "    head_count: 40", "forces.police.head_count", "unknown key"
     ),
@@ -369,7 +371,10 @@ FIELDS = {
     "quoted-count": bad("headcount: 40", 'headcount: "40"', "forces.police.headcount", "valid integer"),
     "word-for-number": bad("lat: -12.046", "lat: south", "cities.lima.lat", "valid number"),
     "name-for-list": bad(
-        "forces: [police]\n    windows", "forces: police\n    windows", "posts.gate.forces", "valid list"
+        "forces: [police]\n    windows",
+        "forces: police\n    windows",
+        "posts.gate.forces",
+        "expected a list (one `- item` line each, or [a, b]), got 'police'",
     ),
     "empty-team": bad(
         "escort_team: 6", "escort_team: 0", "tiers.leader.escort_team", "greater than or equal to 1"
@@ -666,6 +671,134 @@ fuel_trucks:
         ("fuel_trucks.trucks.serves[1]", line_of(text, "serves"), "unknown fuel point 'depot'"),
     ]
     validate_fails(file, capsys)
+
+
+# -- messages in the file's terms (issue 11) -------------------------------------------------------
+_PYDANTIC_WORDS = ("instance of", "valid dictionary", "object to extract fields", "Extra inputs")
+
+#: Mistakes whose message must say what the file should hold, in its own words.
+MESSAGES = {
+    "misspelt-key": bad(
+        "    headcount: 40\n    cities:\n      lima: 1.0\n    absence_prob",
+        "    headcount: 40\n    cities:\n      lima: 1.0\n    absense_prob",
+        "forces.police.absense_prob",
+        "unknown key (did you mean 'absence_prob'?)",
+    ),
+    "misspelt-distribution-parameter": after(
+        "      high: 40",
+        "      hihg: 45",
+        "incidents.lima_incidents.on_scene_min.hihg",
+        "did you mean 'high'?",
+    ),
+    "abbreviated-key": after(
+        "    rate_per_day: 6",
+        "    busy: false",
+        "incidents.lima_incidents.busy",
+        "unknown key (did you mean 'busy_includes_travel'?)",
+    ),
+    "key-like-nothing": after(
+        "    absence_prob: 0.05",
+        "    zzz: 1",
+        "forces.police.zzz",
+        "unknown key (not a field here; check the spelling in scenarios/README.md)",
+    ),
+    "comma-in-a-flow-mapping-name": bad(
+        "  lima:\n    lat: -12.046\n    lon: -77.043",
+        "  lima: {name: Lima, Peru, lat: -12.046, lon: -77.043}",
+        "cities.lima.Peru",
+        "unknown key; a comma inside {...} separates entries: if it belongs to the value before it, quote "
+        'that value (name: "Lima, Peru")',
+    ),
+    "scalar-for-a-force": bad(
+        "  police:\n    headcount: 40\n    cities:\n      lima: 1.0\n    absence_prob: 0.05\n",
+        "  police: 40\n",
+        "forces.police",
+        "expected a mapping of force fields, got 40",
+    ),
+    "list-for-the-forces": bad(
+        "forces:\n  police:\n    headcount: 40\n    cities:\n      lima: 1.0\n    absence_prob: 0.05\n",
+        "forces:\n  - police\n",
+        "forces",
+        "expected a mapping of names to force fields, got a list",
+        at=Exactly("forces:"),
+    ),
+    "word-for-a-distribution": bad(
+        "travel_min: 10",
+        "travel_min: ten",
+        "incidents.lima_incidents.travel_min",
+        "expected a number (a fixed value) or a mapping of distribution fields with a `kind`",
+        ends="got 'ten'",
+    ),
+    "missing-timezone": bad(
+        "timezone: America/Lima\n",
+        "",
+        "timezone",
+        "required field is missing (the IANA timezone of every date and time in the file, for example "
+        "America/Lima)",
+        at=1,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MESSAGES.values(), ids=MESSAGES)
+def test_messages_speak_of_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Refused
+) -> None:
+    p = refused(tmp_path, capsys, case)
+    assert not any(word in p.message for word in _PYDANTIC_WORDS)
+
+
+def test_fields_not_indented_under_their_key_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = edit("  venue:\n    city: lima\n", "  venue:\n  city: lima\n")
+    assert [(p.path, p.line, p.message) for p in problems_in(write(tmp_path, text))] == [
+        (
+            "sites.venue",
+            line_of(text, "venue:"),
+            "expected a mapping of site fields, got nothing (are its fields indented under it?)",
+        ),
+        (
+            "sites.city",
+            *lines_equal_to(text, "  city: lima"),
+            "expected a mapping of site fields, got 'lima'",
+        ),
+    ]
+    err = validate_fails(tmp_path / "scenario.yaml", capsys)
+    assert not any(word in err for word in (*_PYDANTIC_WORDS, "Site"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\\u202Egate", "\\u202egate"),
+        ("ga\\0te", "ga\\x00te"),
+        ("ga\\x1bte", "ga\\x1bte"),
+        ("g\\u2066a", "g\\u2066a"),
+    ],
+    ids=["right-to-left-override", "nul", "escape", "left-to-right-isolate"],
+)
+def test_invisible_and_control_characters_are_escaped_when_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], raw: str, shown: str
+) -> None:
+    # A post named with a YAML escape: the name is refused, and echoed with the character escaped.
+    text = edit("  gate:\n", f'  "{raw}":\n')
+    (p,) = problems_in(write(tmp_path, text))
+    assert p.path == f"posts.{raw.encode().decode('unicode_escape')}"  # the problem holds the name as it is
+    assert f"posts.{shown}:" in str(p)
+    assert str(p).isprintable()
+    err = validate_fails(tmp_path / "scenario.yaml", capsys)
+    assert f"posts.{shown}:" in err
+    assert all(line.isprintable() for line in err.splitlines())
+
+
+def test_a_file_name_with_control_characters_is_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = write(tmp_path, "- a list\n", name="bad\u202e\x1b.yaml")
+    (p,) = problems_in(file)
+    assert str(p).startswith(f"{tmp_path}/bad\\u202e\\x1b.yaml:1: ")
+    assert all(line.isprintable() for line in validate_fails(file, capsys).splitlines())
 
 
 # -- several problems ------------------------------------------------------------------------------
