@@ -42,7 +42,7 @@ def test_two_local_workers_give_identical_files(serial, tmp_path):
 def test_dask_local_cluster_gives_identical_files(serial, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as cluster:
         out = tmp_path / "dask"
         outcome = sweep(

@@ -298,7 +298,7 @@ def _lost_cluster(tmp_path: Path, monkeypatch, kill: str) -> None:
     s = write(tmp_path)
     whole = run(s, troops=21, replications=120, workers=1, out=tmp_path / "whole")
     cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     state = {"calls": 0}
 
