@@ -24,11 +24,15 @@ demo: $(STAMP)
 	$(BIN)/summit-sim sweep scenarios/apec2024_peru.yaml --troops 0:1200:150 --replications 100 \
 		--out $(DEMO)/sweep-demo
 
+# The tests run on TEST_WORKERS processes (pytest-xdist; each test module on one of them, so that its
+# module-scoped fixtures run once). Two, as on CI; `make test TEST_WORKERS=1` runs them in one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
