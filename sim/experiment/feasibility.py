@@ -275,7 +275,9 @@ def _station_h(g: _Geometry, type_name: str, over: str) -> tuple[float, float, i
         return math.inf, math.inf, 0
     transit = min(g.travel.km(a.base, over) for a in groups) / (t.cruise_kt * _KT_TO_KMH)
     endurance = t.endurance_h - t.reserve_min / 60
-    station = min(endurance - 2 * transit, t.crew_duty_h - 2 * transit)
+    crew = t.aircrew
+    duty = t.crew_duty_h if crew is None else crew.max_duty_h - crew.preflight_h - crew.postflight_h
+    station = min(endurance - 2 * transit, duty - 2 * transit)
     cycle = max(station, 0.0) + 2 * transit + t.turnaround_min.mean / 60
     return station, cycle, n
 
@@ -466,11 +468,11 @@ def _allow(x: float) -> str:
 # -- demands that can never be met ---------------------------------------------------------------------
 def demand_warnings(scenario: Scenario, troops: int | None = None) -> list[str]:
     """Demands of `scenario` (at `troops`, if given) that no replication can ever meet, one sentence each
-    with the numbers: an aircraft type whose operator has no aviation people in a base's city (or fewer
-    than one crew), a post whose forces have nobody of its role in its city, an incident team or an
-    escort team larger than all the people of its forces and role in its city, a fuel-truck crew larger
-    than its operator's logistics people in the depot's city. These validate (a sweep may start at 0
-    troops), but they measure nothing but a shortfall."""
+    with the numbers: an aircraft type without dedicated `aircrew` whose operator has no aviation people
+    in a base's city (or fewer than one crew), a post whose forces have nobody of its role in its city,
+    an incident team or an escort team larger than all the people of its forces and role in its city, a
+    fuel-truck crew larger than its operator's logistics people in the depot's city. These validate (a
+    sweep may start at 0 troops), but they measure nothing but a shortfall."""
     s = scenario if troops is None else scenario.with_troops(troops)
     pools = {name: pools_of(force) for name, force in s.forces.items()}
     city_of = {name: site.city for name, site in s.sites.items()}
@@ -485,7 +487,7 @@ def demand_warnings(scenario: Scenario, troops: int | None = None) -> list[str]:
     for name, g in s.aircraft.items():
         t = s.aircraft_types.get(g.type)
         city = city_of.get(g.base)
-        if t is None or city is None or not g.count:
+        if t is None or city is None or not g.count or t.aircrew is not None:  # dedicated crews fly it
             continue
         have = people([t.operator], city, "aviation")
         if have < t.crew:

@@ -214,8 +214,10 @@ def flight_hours(r: ReplicationRecord) -> float:
 
 
 def crew_duty_hours(r: ReplicationRecord) -> float:
-    """Person-hours of aviation-role people busy (crews on sorties, and aviation posts)."""
-    return sum(d.busy_ph for (_, _, role), d in r.duty.items() if role == "aviation")
+    """Person-hours of aviation-role people busy (crews on sorties, and aviation posts), and of dedicated
+    aircrews on duty (report to release)."""
+    board = sum(d.busy_ph for (_, _, role), d in r.duty.items() if role == "aviation")
+    return board + sum(c.size * c.duty_h for c in r.aircrews.values())
 
 
 METRICS: dict[str, Callable[[ReplicationRecord], float]] = {

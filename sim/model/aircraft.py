@@ -15,15 +15,18 @@ import numpy as np
 import simpy
 from simpy.events import ProcessGenerator
 
+from sim.model.aircrews import Crew, CrewRoster
 from sim.model.board import CityBoard, Task
 from sim.model.fuel import FuelStation
 from sim.model.record import AircraftLedger, Recorder
 from sim.scenario.air import AircraftType
 
-__all__ = ["KT_TO_KMH", "AirContext", "Aircraft", "Fleet"]
+__all__ = ["KT_TO_KMH", "AirContext", "Aircraft", "CrewHold", "Fleet"]
 
 KT_TO_KMH = 1.852
 FULL_TOLERANCE_GAL = 1e-6  # a refuel this close to the capacity fills the tanks exactly
+
+CrewHold = Task | Crew  # a crew from a duty board (types without `aircrew`) or a dedicated aircrew
 
 
 class Aircraft:
@@ -103,7 +106,8 @@ class Fleet:
 
 class AirContext:
     """What every sortie and tanker run of one replication shares: the clock and record, the cities'
-    duty boards (for aircrews), the fuel points by base, random streams, the aircraft and geometry."""
+    duty boards (for crews of types without dedicated aircrews), the dedicated aircrews by type, the
+    fuel points by base, random streams, the aircraft and geometry."""
 
     def __init__(
         self,
@@ -123,12 +127,15 @@ class AirContext:
         self.aircraft: list[Aircraft] = []
         self.by_type: dict[str, AircraftType] = {}
         self.on_station: dict[str, tuple[str, int, float]] = {}  # aircraft -> (station, slot, since)
+        self.rosters: dict[str, CrewRoster] = {}  # type -> its dedicated aircrews
 
     def add_aircraft(self, ac: Aircraft) -> None:
-        """Put an aircraft in the run, ready at its base."""
+        """Put an aircraft in the run, ready at its base (and its type's aircrews, if it has any)."""
         self.aircraft.append(ac)
         self.by_type[ac.type_name] = ac.t
         self.fleet.idle.append(ac)
+        if ac.t.aircrew is not None and ac.type_name not in self.rosters:
+            self.rosters[ac.type_name] = CrewRoster(self.env, self.rec, ac.type_name, ac.t.aircrew, ac.t.crew)
 
     # -- geometry and tankers ------------------------------------------------------------------
     def transit_h(self, ac: Aircraft, over: str) -> float:
@@ -187,7 +194,7 @@ class AirContext:
 
     # -- after the flight ----------------------------------------------------------------------
     def fail_and_return(
-        self, ac: Aircraft, crew: Task, board: CityBoard, launch: float, home_h: float
+        self, ac: Aircraft, crew: CrewHold, board: CityBoard | None, launch: float, home_h: float
     ) -> ProcessGenerator:
         """A failure in flight: fly home (`home_h`), land and be repaired."""
         env, rec = self.env, self.rec
@@ -205,7 +212,7 @@ class AirContext:
         yield from self.land(ac, crew, board, launch, repair=True)
 
     def land(
-        self, ac: Aircraft, crew: Task, board: CityBoard, launch: float, repair: bool = False
+        self, ac: Aircraft, crew: CrewHold, board: CityBoard | None, launch: float, repair: bool = False
     ) -> ProcessGenerator:
         """Land: count the hours flown, free the crew, then turn the aircraft around."""
         now = self.env.now
@@ -214,9 +221,18 @@ class AirContext:
         flown = now - launch
         ac.ledger.flight_h += flown
         ac.since_maint += flown
-        board.release(crew)
+        self.free_crew(ac, crew, board)
         repair = self._failures_found_on_landing(ac, repair)
         yield from self.turnaround(ac, repair)
+
+    def free_crew(self, ac: Aircraft, crew: CrewHold, board: CityBoard | None, flew: bool = True) -> None:
+        """The crew of `ac` is done with it: back to its duty board, or a dedicated aircrew released
+        (after its postflight and rest if it flew)."""
+        if isinstance(crew, Crew):
+            self.rosters[ac.type_name].release(crew, ac.city, ac.base, flew)
+        else:
+            assert board is not None
+            board.release(crew)
 
     def turnaround(self, ac: Aircraft, repair: bool = False) -> ProcessGenerator:
         """Repair if failed, refuel from the base's fuel point, service, maintain when due; then ready."""

@@ -12,6 +12,7 @@ from typing import NamedTuple, Protocol
 
 __all__ = [
     "AircraftLedger",
+    "AircrewLedger",
     "DutyTotals",
     "Event",
     "FuelLedger",
@@ -49,6 +50,7 @@ class Gap(NamedTuple):
     short: int
     critical: bool
     forces: tuple[str, ...] = ()  # the forces that could have staffed the demand (none for aircraft)
+    cause: str = ""  # air gaps of a type with dedicated aircrews: "crew" or "aircraft" it waited for
 
 
 class Waiting(Protocol):
@@ -160,6 +162,10 @@ class StationTotals:
     on_station_ah: float = 0.0
     windows: list[list[tuple[float, float]]] = field(default_factory=list)  # per slot
     on_station: list[list[tuple[float, float]]] = field(default_factory=list)  # per slot
+    # Aircrew types: why a sortie arrived late, as (slot, start, end, "crew" or "aircraft"), and the
+    # uncovered spans that came of it, as (slot, start, end, cause).
+    late: list[tuple[int, float, float, str]] = field(default_factory=list)
+    missed: list[tuple[int, float, float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -176,6 +182,18 @@ class AircraftLedger:
     maintenances: int = 0
     air_refuels: int = 0
     offloaded_gal: float = 0.0
+
+
+@dataclass
+class AircrewLedger:
+    """The dedicated crews of one aircraft type: how many, of how many people, their hours on duty
+    (report to release, summed over crews) and the sorties they flew."""
+
+    type: str
+    crews: int
+    size: int
+    duty_h: float = 0.0
+    sorties: int = 0
 
 
 @dataclass
@@ -220,6 +238,7 @@ class ReplicationRecord:
     aircraft: dict[str, AircraftLedger] = field(default_factory=dict)
     fuel: dict[str, FuelLedger] = field(default_factory=dict)
     waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    aircrews: dict[str, AircrewLedger] = field(default_factory=dict)
 
 
 @dataclass

@@ -200,6 +200,7 @@ def _close(
         aircraft={a.name: a.ledger for a in air.aircraft},
         fuel={name: st.ledger for name, st in fuel.items()},
         waiting=rec.waiting,
+        aircrews={name: roster.ledger for name, roster in air.rosters.items()},
     )
 
 

@@ -1,6 +1,8 @@
 """Aerial refuelling: a receiver's call for fuel (`TankerRequest`) and the tanker run that answers it.
 
-A tanker and its crew are secured in time for the receiver's relief decision; the tanker launches to
+A tanker and its crew are secured in time for the receiver's relief decision (tanker types with
+dedicated aircrews: a rested crew first, reporting a preflight earlier, then the tanker; a tanker
+sortie is short, and is not cut to its crew's duty limit); the tanker launches to
 meet the receiver over its station at `meet_at`, transfers fuel for its transfer time, offloads what the
 receiver can take (up to `offload_gal`) and flies home to turn around. The receiver may withdraw the
 call at any time (it left, failed or was relieved); the tanker then stands down, or, once in the air,
@@ -14,8 +16,9 @@ from typing import cast
 import simpy
 from simpy.events import ProcessGenerator
 
-from sim.model.aircraft import AirContext, Aircraft
-from sim.model.board import CityBoard, Task
+from sim.model.aircraft import AirContext, Aircraft, CrewHold
+from sim.model.aircrews import Crew
+from sim.model.board import CityBoard
 
 __all__ = ["TANKER_MARGIN_H", "TankerRequest", "TankerRun"]
 
@@ -63,9 +66,9 @@ class TankerRun:
             return
         tk, board, crew = secured
         transit = self.ctx.transit_h(tk, self.req.over)
-        on_time = yield from self.wait_to_launch(transit)
+        on_time = yield from self.wait_to_launch(transit, tk, crew)
         if not on_time:  # the receiver withdrew: stand down
-            board.release(crew)
+            self.ctx.free_crew(tk, crew, board, flew=False)
             self.ctx.fleet.put_back(tk)
             return
         launch = self.launch(tk)
@@ -76,6 +79,8 @@ class TankerRun:
         """Wake in time for the receiver's relief decision and the flight out, then get the nearest
         ready tanker and a crew: (tanker, board, crew), or None (nothing held) if the receiver
         withdraws meanwhile."""
+        if all(x in self.ctx.rosters for x in self.types):
+            return (yield from self.secure_crew_first())
         ctx, req, env = self.ctx, self.req, self.ctx.env
         lead = ctx.lead_h(self.types, req.over)
         wake = min(req.meet_at - lead, req.decide_at) - TANKER_MARGIN_H
@@ -101,11 +106,47 @@ class TankerRun:
         req.assigned = True
         return tk, board, crew
 
-    def wait_to_launch(self, transit: float) -> ProcessGenerator:
-        """Wait on the ground until one transit before `meet_at`; False if the receiver withdraws."""
+    def secure_crew_first(self) -> ProcessGenerator:
+        """`secure` for tanker types with dedicated aircrews: wake a preflight earlier, take the first
+        rested crew of any of them, then the nearest ready tanker of that crew's type."""
+        ctx, req, env = self.ctx, self.req, self.ctx.env
+        rosters = [ctx.rosters[x] for x in self.types]
+        lead = ctx.lead_h(self.types, req.over)
+        preflight = max(r.rules.preflight_h for r in rosters)
+        wake = min(req.meet_at - lead - preflight, req.decide_at) - TANKER_MARGIN_H
+        if wake > env.now:
+            yield env.timeout(wake - env.now) | req.cancelled
+            if req.cancelled.triggered:
+                return None
+        asks = [r.acquire(self.priority) for r in rosters]
+        yield env.any_of(asks) | req.cancelled
+        got = next((i for i, a in enumerate(asks) if a.triggered), None)
+        for i, a in enumerate(asks):
+            if i != got or req.cancelled.triggered:
+                rosters[i].cancel(a)
+        if got is None or req.cancelled.triggered:
+            return None
+        roster, crew = rosters[got], cast(Crew, asks[got].value)
+        roster.report(crew, ctx.site_city(req.over), req.over, f"a tanker for {req.receiver.name}")
+        ask = ctx.fleet.acquire((roster.type_name,), req.over, self.priority)
+        yield ask | req.cancelled
+        if not ask.triggered or req.cancelled.triggered:
+            ctx.fleet.cancel(ask)
+            roster.release(crew, ctx.site_city(req.over), req.over, flew=False)
+            return None
+        req.assigned = True
+        return cast(Aircraft, ask.value), None, crew
+
+    def wait_to_launch(self, transit: float, tk: Aircraft, crew: CrewHold) -> ProcessGenerator:
+        """Wait on the ground until one transit before `meet_at` (and a preflight after a dedicated crew
+        reported); False if the receiver withdraws."""
         req, env = self.req, self.ctx.env
-        if req.meet_at - transit > env.now:
-            yield env.timeout(req.meet_at - transit - env.now) | req.cancelled
+        launch_at = req.meet_at - transit
+        if isinstance(crew, Crew):
+            assert crew.duty_from is not None
+            launch_at = max(launch_at, crew.duty_from + self.ctx.rosters[tk.type_name].rules.preflight_h)
+        if launch_at > env.now:
+            yield env.timeout(launch_at - env.now) | req.cancelled
             if req.cancelled.triggered:
                 return False
         return True
@@ -141,8 +182,9 @@ class TankerRun:
         return gallons
 
     def return_home(
-        self, tk: Aircraft, crew: Task, board: CityBoard, launch: float, transit: float, gallons: float
-    ) -> ProcessGenerator:
+        self, tk: Aircraft, crew: CrewHold, board: CityBoard | None, launch: float, transit: float,
+        gallons: float,
+    ) -> ProcessGenerator:  # fmt: skip
         """Fly home, land and turn around."""
         env = self.ctx.env
         yield env.timeout(transit)

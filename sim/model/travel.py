@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
+from sim.scenario.places import haversine_km, site_latlon
 from sim.scenario.schema import Scenario
 
 __all__ = ["TravelTimes", "haversine_km"]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km on a sphere of radius 6371 km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 class TravelTimes:
@@ -32,11 +24,7 @@ class TravelTimes:
 
     def latlon(self, site: str) -> tuple[float, float]:
         """A site's coordinates, or its city's where the site gives none."""
-        st = self._s.sites[site]
-        if st.lat is not None and st.lon is not None:
-            return st.lat, st.lon
-        city = self._s.cities[st.city]
-        return city.lat, city.lon
+        return site_latlon(self._s.sites[site], self._s.cities)
 
     def _km(self, a: str, b: str) -> float:
         """Straight-line km between two sites (for flying, and x detour factor for driving)."""

@@ -56,7 +56,9 @@ def _local(clock: Clock, h: float) -> str:
 
 def write_air_csv(path: Path, stations: dict[str, StationTotals], clock: Clock) -> None:
     """A trace's air coverage: each requirement's slots, as the windows an aircraft was required
-    (`kind` required) and the intervals one was on station (`kind` on_station), local and model hours."""
+    (`kind` required), the intervals one was on station (`kind` on_station) and, for types with
+    dedicated aircrews, the uncovered spans put down to a late crew or aircraft (`kind` no_crew or
+    no_aircraft), local and model hours."""
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(AIR_COLUMNS)
@@ -66,6 +68,9 @@ def write_air_csv(path: Path, stations: dict[str, StationTotals], clock: Clock) 
                     for a, b in spans:
                         w.writerow([name, st.type, st.city, st.site, slot, kind, _local(clock, a),
                                     _local(clock, b), f"{a:.6f}", f"{b:.6f}"])  # fmt: skip
+            for slot, a, b, cause in st.missed:
+                w.writerow([name, st.type, st.city, st.site, slot, f"no_{cause}", _local(clock, a),
+                            _local(clock, b), f"{a:.6f}", f"{b:.6f}"])  # fmt: skip
 
 
 def write_fuel_csv(path: Path, fuel: dict[str, FuelLedger], clock: Clock) -> None:

@@ -29,10 +29,37 @@ from sim.scenario.types import (
 __all__ = [
     "AircraftGroup",
     "AircraftType",
+    "Aircrew",
     "DelegationOverwatch",
     "FuelPoint",
     "FuelTrucks",
 ]
+
+
+class Aircrew(Strict):
+    """Dedicated crews of one aircraft type and the duty rules they fly under.
+
+    A crew's duty period runs from its report (`preflight_h` before launch) to its release
+    (`postflight_h` after landing) and may not exceed `max_duty_h`; once released it rests at least
+    `min_rest_h` before it can report again. The crews are units of their own, outside the operator's
+    ground shift pools, and any of them may fly any aircraft of the type.
+    """
+
+    crews: Annotated[int, Field(ge=1, le=10_000, strict=True)]
+    max_duty_h: Positive
+    min_rest_h: NonNegative
+    preflight_h: NonNegative = 0.0
+    postflight_h: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _room_to_fly(self) -> Aircrew:
+        ground = self.preflight_h + self.postflight_h
+        if ground >= self.max_duty_h:
+            raise ValueError(
+                f"preflight_h + postflight_h ({self.preflight_h:g} + {self.postflight_h:g} = {ground:g} h) "
+                f"leave no flight time within max_duty_h ({self.max_duty_h:g} h)"
+            )
+        return self
 
 
 class AircraftType(Strict):
@@ -40,8 +67,9 @@ class AircraftType(Strict):
 
     Endurance is fuel / burn; an aircraft leaves its station with enough fuel to fly home plus
     `reserve_min` of flight. `turnaround_min` is the ground time to refuel and ready it between
-    sorties. Crews come from the `operator` force's aviation role in the base's city; a crew may not
-    stay airborne longer than `crew_duty_h` on one sortie.
+    sorties. With `aircrew`, its dedicated crews fly it under duty and rest rules; without, crews come
+    from the `operator` force's aviation role in the base's city and may not stay airborne longer than
+    `crew_duty_h` on one sortie.
     """
 
     kind: Literal["helicopter", "surveillance", "tanker"] = "helicopter"
@@ -54,6 +82,7 @@ class AircraftType(Strict):
     air_refuelable: bool = False
     crew: CrewSize
     crew_duty_h: Positive = 12.0
+    aircrew: Aircrew | None = None
     turnaround_min: Dist = Fixed(value=20)
     failure_per_flight_h: NonNegative = 0.0
     repair_h: Dist = Fixed(value=4)
@@ -71,6 +100,10 @@ class AircraftType(Strict):
             raise ValueError("only a `kind: tanker` aircraft type has receivers")
         if self.reserve_min / 60 >= self.fuel_capacity_gal / self.burn_gal_per_h:
             raise ValueError("reserve_min is longer than the aircraft's whole endurance")
+        if self.aircrew is not None and "crew_duty_h" in self.model_fields_set:
+            raise ValueError(
+                "give either crew_duty_h or aircrew (its max_duty_h replaces crew_duty_h), not both"
+            )
         return self
 
     @property

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from sim.scenario.places import haversine_km, site_latlon
 from sim.scenario.schema import AirStation, Post, Scenario
 from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS
 
@@ -166,6 +167,65 @@ def _check_air(s: Scenario) -> Found:
         yield from _ref(("fuel_trucks", name, "operator"), "force", ft.operator, s.forces)
 
 
+def _air_requirements(s: Scenario) -> Iterator[tuple[str, str, str]]:
+    """(requirement, aircraft type, site over) of every air coverage requirement and every delegation
+    overwatch, for requirements whose type and site exist."""
+    for name, st in s.air_coverage.items():
+        yield f"air_coverage {name!r}", st.type, st.over
+    ow = s.delegation_overwatch
+    if ow is not None:
+        for name, d in s.delegations.items():
+            if d.air_overwatch:
+                yield f"the overwatch of delegation {name!r}", ow.type, d.hotel
+
+
+def _check_aircrew(s: Scenario) -> Found:
+    """An aircrew's duty period covers preflight, the flights out and back from the nearest base of its
+    type to each station it must keep, and postflight, with time left on station."""
+    worst: dict[str, tuple[float, str, str, str]] = {}  # type -> (transit, requirement, over, base)
+    for requirement, type_name, over in _air_requirements(s):
+        t = s.aircraft_types.get(type_name)
+        if t is None or t.aircrew is None or over not in s.sites:
+            continue
+        bases = {g.base for g in s.aircraft.values() if g.type == type_name and g.count and g.base in s.sites}
+        if not bases:
+            continue
+        here = site_latlon(s.sites[over], s.cities)
+        km, base = min((haversine_km(*site_latlon(s.sites[b], s.cities), *here), b) for b in sorted(bases))
+        transit = km / (t.cruise_kt * 1.852)
+        if type_name not in worst or transit > worst[type_name][0]:
+            worst[type_name] = (transit, requirement, over, base)
+    tankers: dict[str, list[str]] = {}
+    for name, t in s.aircraft_types.items():
+        for receiver in t.receivers:
+            tankers.setdefault(receiver, []).append(name)
+    for receiver, names in tankers.items():
+        crewed = [n for n in names if s.aircraft_types[n].aircrew is not None]
+        if crewed and len(crewed) < len(names):
+            other = next(n for n in names if n not in crewed)
+            yield (
+                ("aircraft_types", other),
+                (
+                    f"tankers of {receiver!r} must all have `aircrew` or none: {', '.join(crewed)} "
+                    f"has it, {other!r} does not"
+                ),
+            )
+    for type_name, (transit, requirement, over, base) in worst.items():
+        crew = s.aircraft_types[type_name].aircrew
+        assert crew is not None
+        need = crew.preflight_h + 2 * transit + crew.postflight_h
+        if crew.max_duty_h <= need:
+            yield (
+                ("aircraft_types", type_name, "aircrew", "max_duty_h"),
+                (
+                    f"max_duty_h ({crew.max_duty_h:g} h) leaves no time on station for {requirement} over "
+                    f"{over!r}: preflight {crew.preflight_h:g} h + transit {transit:.2f} h out and "
+                    f"{transit:.2f} h back (from {base!r}, the nearest base of {type_name!r}) + postflight "
+                    f"{crew.postflight_h:g} h = {need:.2f} h"
+                ),
+            )
+
+
 def _scope_tables(s: Scenario) -> dict[str, tuple[str, dict[str, Any]]]:
     """Each scope key's kind and the names it may take."""
     requirements: dict[str, Any] = dict(s.air_coverage)
@@ -256,6 +316,7 @@ def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         _check_delegations,
         _check_incidents,
         _check_air,
+        _check_aircrew,
         _check_targets,
         _check_peak,
     ):

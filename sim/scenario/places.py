@@ -5,13 +5,30 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from sim.scenario.types import Name, NonNegative, Positive, Strict
 
-__all__ = ["City", "Site", "Travel", "TravelLeg"]
+__all__ = ["City", "Site", "Travel", "TravelLeg", "haversine_km", "site_latlon"]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km on a sphere of radius 6371 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def site_latlon(site: Site, cities: dict[str, City]) -> tuple[float, float]:
+    """A site's coordinates, or its city's where the site gives none."""
+    if site.lat is not None and site.lon is not None:
+        return site.lat, site.lon
+    city = cities[site.city]
+    return city.lat, city.lon
 
 
 class City(Strict):

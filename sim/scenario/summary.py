@@ -98,9 +98,15 @@ def _aircraft(s: Scenario) -> list[str]:
     out = [f"aircraft ({sum(g.count for g in s.aircraft.values())} in {len(s.aircraft)} groups):"]
     for name, g in s.aircraft.items():
         t = s.aircraft_types[g.type]
-        out.append(
-            f"  {name}: {g.count} x {g.type} ({t.kind}) at {g.base}, endurance {t.endurance_h:.1f} h, "
+        a = t.aircrew
+        crews = (
             f"crew {t.crew} from {t.operator}"
+            if a is None
+            else f"crew {t.crew}, {a.crews} dedicated {g.type} crews of {t.operator} "
+            f"(duty {a.max_duty_h:g} h, rest {a.min_rest_h:g} h)"
+        )
+        out.append(
+            f"  {name}: {g.count} x {g.type} ({t.kind}) at {g.base}, endurance {t.endurance_h:.1f} h, {crews}"
         )
     out.append(f"air coverage requirements ({len(s.air_coverage)}):")
     for name, st in s.air_coverage.items():

@@ -31,6 +31,7 @@ __all__ = [
     "CASES",
     "SCENARIOS",
     "absence",
+    "aircrew_orbit",
     "availability",
     "escorts",
     "fuel_balance",
@@ -57,6 +58,7 @@ QUICK = {
     "availability": 20,
     "sortie_one": 2,
     "sortie_several": 2,
+    "aircrew_orbit": 2,
     "fuel_outage": 2,
     "fuel_books": 2,
 }
@@ -234,6 +236,48 @@ def sortie(name: str, quick: bool = False) -> list[Check]:
     return [Check(name, "on-station share", expected, "exact", values)]
 
 
+def aircrew_orbit(name: str = "aircrew_orbit", quick: bool = False) -> list[Check]:
+    """One orbit kept around the clock by dedicated crews under duty and rest limits: the fewest crews
+    that keep it whole, ceil((D + R) / S), and the share kept by the file's crews, min(1, n S / (D + R)).
+
+    The fewest crews is found by running the file with 1, 2, ... crews until the coverage is whole."""
+    s = scenario(name)
+    (group,) = s.aircraft.values()
+    (station,) = s.air_coverage.values()
+    t = s.aircraft_types[group.type]
+    crew = t.aircrew
+    if crew is None or t.failure_per_flight_h or t.maintenance_every_flight_h or s.fuel_points:
+        raise ValueError(f"{name}: needs aircrew, no failures, no maintenance and unlimited fuel")
+    transit = _equator_transit_h(s, group.base, station.over, t.cruise_kt)
+    rules = (crew.max_duty_h, crew.min_rest_h, crew.preflight_h, crew.postflight_h, transit)
+    (w,) = station.windows
+    window_h = (w.end - w.start).total_seconds() / 3600
+    n = _replications(s, quick)
+    cover = tuple(compute_metrics(r)["air_coverage"] for r in replicate(s, n))
+    fewest = []
+    for rep in range(n):
+        k = 0
+        while True:
+            k += 1
+            if k > 1000:
+                raise ValueError(f"{name}: no number of crews keeps the orbit whole (aircraft short?)")
+            ts = {group.type: t.model_copy(update={"aircrew": crew.model_copy(update={"crews": k})})}
+            r = run_replication(s.model_copy(update={"aircraft_types": ts}), rep, seed=s.seed)
+            if math.isclose(compute_metrics(r)["air_coverage"], 1.0, rel_tol=1e-9):
+                break
+        fewest.append(float(k))
+    return [
+        Check(name, "crews for a whole orbit", theory.orbit_crews(*rules), "exact", tuple(fewest)),
+        Check(
+            name,
+            f"share kept by {crew.crews} crews",
+            theory.orbit_crew_coverage(crew.crews, *rules, window_h),
+            "exact",
+            cover,
+        ),
+    ]
+
+
 def availability(name: str = "availability", quick: bool = False) -> list[Check]:
     """Aircraft alternating exponential flight to failure and exponential repair: MTBF / (MTBF + MTTR)."""
     s = scenario(name)
@@ -324,6 +368,7 @@ CASES: dict[str, Callable[[bool], list[Check]]] = {
     "absence": lambda quick: absence("absence", quick),
     "sortie_one": lambda quick: sortie("sortie_one", quick),
     "sortie_several": lambda quick: sortie("sortie_several", quick),
+    "aircrew_orbit": lambda quick: aircrew_orbit("aircrew_orbit", quick),
     "availability": lambda quick: availability("availability", quick),
     "fuel_outage": lambda quick: fuel_balance("fuel_outage", quick),
     "fuel_books": lambda quick: fuel_books(quick),

@@ -19,6 +19,8 @@ __all__ = [
     "availability_start_up_bias",
     "fuel_first_outage",
     "mmc",
+    "orbit_crew_coverage",
+    "orbit_crews",
     "sortie_coverage",
 ]
 
@@ -80,6 +82,44 @@ def sortie_coverage(
     if abs(cycles - round(cycles)) > 1e-9:
         raise ValueError(f"the window ({window_h} h) is not a whole number of cycles ({cycle} h)")
     return min(1.0, helicopters * stay_h / cycle)
+
+
+def _orbit_station_h(max_duty_h: float, preflight_h: float, postflight_h: float, transit_h: float) -> float:
+    station = max_duty_h - preflight_h - postflight_h - 2 * transit_h
+    if station <= 0:
+        raise ValueError("the duty period leaves no time on station")
+    return station
+
+
+def orbit_crews(
+    max_duty_h: float, rest_h: float, preflight_h: float, postflight_h: float, transit_h: float
+) -> int:
+    """Crews that keep one aircraft on station around the clock under duty and rest limits.
+
+    A crew reports, flies out after its preflight p, stays until it must turn home to land and finish
+    its postflight q by its duty limit D, so it holds station S = D - p - q - 2T. Its relief reports
+    p + T before that, so a crew reports every S hours; each is on duty D and rests R before it can
+    report again, so it is back in turn only if n S >= D + R: n = ceil((D + R) / S).
+    """
+    station = _orbit_station_h(max_duty_h, preflight_h, postflight_h, transit_h)
+    return math.ceil((max_duty_h + rest_h) / station - 1e-9)
+
+
+def orbit_crew_coverage(
+    crews: int, max_duty_h: float, rest_h: float, preflight_h: float, postflight_h: float,
+    transit_h: float, window_h: float,
+) -> float:  # fmt: skip
+    """Share of a window kept by `crews` crews (aircraft never short), as in `orbit_crews`.
+
+    With fewer than enough, crew i + n reports when crew i's rest ends, D + R after crew i reported:
+    each cycle of D + R holds n S on station, so the share is min(1, n S / (D + R)) over a window of
+    whole cycles (from the first arrival).
+    """
+    station = _orbit_station_h(max_duty_h, preflight_h, postflight_h, transit_h)
+    cycle = max_duty_h + rest_h
+    if crews * station < cycle and abs(window_h / cycle - round(window_h / cycle)) > 1e-9:
+        raise ValueError(f"the window ({window_h} h) is not a whole number of cycles ({cycle} h)")
+    return min(1.0, crews * station / cycle)
 
 
 def availability(mtbf_h: float, mttr_h: float) -> float:
