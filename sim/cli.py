@@ -24,9 +24,10 @@ from typing import NoReturn
 
 from sim import api
 from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
-from sim.experiment.design import replication_warnings
+from sim.experiment.design import design_warnings, replication_warnings
 from sim.experiment.execute import MAX_REPLICATIONS
 from sim.experiment.executors import BadScheduler, ClusterError
+from sim.experiment.feasibility import MAX_EVENTS, MAX_MEMORY_GB, check_limits, demand_warnings, work_estimate
 from sim.experiment.plan import MAX_TROOPS, MIN_PRECISION, parse_troops
 from sim.metrics import compute_metrics
 from sim.model import run_replication
@@ -53,9 +54,15 @@ class _Parser(argparse.ArgumentParser):
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    limits = {"max_events": args.max_events, "max_memory_gb": args.max_memory}
+    workers = os.cpu_count() or 1
+    problems = check_limits(scenario, workers=workers, file=args.scenario, **limits)
+    if problems:
+        raise ScenarioError(problems)
     print(f"{args.scenario}: valid")
     print(describe_scenario(scenario))
-    _warn(replication_warnings(scenario))
+    print(f"work: {work_estimate(scenario, workers=workers).describe()}")
+    _warn(demand_warnings(scenario) + replication_warnings(scenario))
     return EXIT_OK
 
 
@@ -68,6 +75,13 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.troops is not None and scenario.swept_force is None:
         raise _BadOption("--troops needs a force marked `swept: true` in the scenario")
+    problems = check_limits(
+        scenario, 1, troops=args.troops, trace=True, max_events=args.max_events,
+        max_memory_gb=args.max_memory, file=args.scenario,
+    )  # fmt: skip
+    if problems:
+        raise ScenarioError(problems)
+    _warn(demand_warnings(scenario, args.troops))
     out = Path(args.out) if args.out else unused_out(default_out("results", scenario.name, "trace"))
     from sim.plots.files import save_trace_figures  # matplotlib: imported only by the commands that draw
 
@@ -172,9 +186,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     else:
         options = _run_options(args)
         design = _design(args, options)
-        if design.plan.replications is not None:
-            for source in design.sources:
-                _warn(replication_warnings(source.scenario, design.plan.replications))
+        _warn(design_warnings(design))
         with _progress_bar(args.quiet) as progress:
             outcome = api.start_experiment(design, options, progress)
     if not args.quiet:
@@ -195,6 +207,8 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         scheduler=args.scheduler,
         out=args.out,
         command_line=args.command_line,
+        max_events=args.max_events,
+        max_memory_gb=args.max_memory,
     )
 
 
@@ -237,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check a scenario file and print what it contains", epilog=_METRICS_HELP
     )
     p.add_argument("scenario")
+    _add_limit_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("trace", help="one replication's event log (CSV) and metrics", epilog=_METRICS_HELP)
@@ -245,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--troops", type=_troops, help="headcount of the swept force")
     p.add_argument("--out", help="output folder (default results/<scenario>/trace-<timestamp>)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_limit_options(p)
     p.set_defaults(func=_cmd_trace)
 
     p = sub.add_parser("plot", help="redraw the figures (and report.html) of a results or trace folder")
@@ -316,7 +332,27 @@ def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
     p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    _add_limit_options(p)
     p.set_defaults(func=_cmd_experiment)  # fmt: skip
+
+
+def _add_limit_options(p: argparse.ArgumentParser) -> None:
+    """--max-events and --max-memory: the limits on a scenario's estimated work (scenarios/README.md,
+    "Limits"), for the rare event that is really that large."""
+    p.add_argument(
+        "--max-events",
+        type=_positive_float,
+        default=MAX_EVENTS,
+        metavar="N",
+        help=f"refuse a scenario estimated above N SimPy events a replication (default {MAX_EVENTS:,})",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=_positive_float,
+        default=MAX_MEMORY_GB,
+        metavar="GB",
+        help=f"refuse a run estimated above GB gigabytes of memory (default {MAX_MEMORY_GB:g})",
+    )
 
 
 def _non_negative_int(text: str) -> int:
@@ -326,6 +362,16 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:  # NaN too; inf allows anything
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
     return value
 
 

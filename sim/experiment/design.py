@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiment.executors import Variant
+from sim.experiment.feasibility import check_limits, demand_warnings
 from sim.experiment.options import RunOptions
-from sim.experiment.plan import Plan
+from sim.experiment.plan import Plan, over_cap
 from sim.metrics import metric_columns, target_specs
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.stats import check_target, proportion_interval
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "design_compare",
     "design_run",
     "design_sweep",
+    "design_warnings",
     "load_source",
     "metric_columns_of",
     "replication_warnings",
@@ -125,6 +127,43 @@ def replication_warnings(s: Scenario, replications: int | None = None) -> list[s
     return out
 
 
+def design_warnings(design: Design) -> list[str]:
+    """What the user should know before the design runs: demands that can never be met, at the largest
+    troop level of each scenario, and probability targets the planned replications can never show."""
+    out: list[str] = []
+    for i, src in enumerate(design.sources):
+        levels = [v.troops for v, k in zip(design.variants, design.scenario_of, strict=True) if k == i]
+        top = max((t for t in levels if t is not None), default=None)
+        out += demand_warnings(src.scenario, top)
+        if design.plan.replications is not None:
+            out += replication_warnings(src.scenario, design.plan.replications)
+    return out
+
+
+def _within_limits(design: Design, options: RunOptions) -> Design:
+    """The design, if each scenario's estimated work is within `options`' limits; else a ScenarioError
+    naming the numbers and the option that allows it (nothing has run, nothing is written)."""
+    n = design.plan.replications if design.plan.replications is not None else design.plan.max_replications
+    workers = options.workers or os.cpu_count() or 1
+    problems = []
+    for i, src in enumerate(design.sources):
+        levels = [v.troops for v, k in zip(design.variants, design.scenario_of, strict=True) if k == i]
+        top = max((t for t in levels if t is not None), default=None)
+        problems += check_limits(
+            src.scenario,
+            n,
+            troops=top,
+            levels=len(levels),
+            workers=workers,
+            max_events=options.max_events,
+            max_memory_gb=options.max_memory_gb,
+            file=src.path or "",
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return design
+
+
 def _need_swept(s: Scenario, what: str) -> None:
     if s.swept_force is None:
         raise BadExperiment(f"{what} needs a force marked `swept: true` in scenario {s.name!r}")
@@ -135,9 +174,13 @@ def _plan(s: Scenario, options: RunOptions) -> Plan:
     if replications is None and options.precision is None:
         replications = s.replications
     try:
-        return Plan(replications, options.precision, options.max_replications)
+        plan = Plan(replications, options.precision, options.max_replications)
     except ValueError as e:
         raise BadExperiment(str(e)) from None
+    reason = over_cap(plan)
+    if reason:
+        raise BadExperiment(reason)
+    return plan
 
 
 def _seed(s: Scenario, options: RunOptions) -> int:
@@ -154,7 +197,8 @@ def design_run(scenario: ScenarioLike, options: RunOptions) -> Design:
     if level is None and s.swept_force is not None:
         level = s.forces[s.swept_force].headcount
     variant = Variant("" if level is None else str(level), s, options.troops)
-    return Design("run", "troops", (src,), (0,), (variant,), _plan(s, options), _seed(s, options))
+    design = Design("run", "troops", (src,), (0,), (variant,), _plan(s, options), _seed(s, options))
+    return _within_limits(design, options)
 
 
 def design_sweep(scenario: ScenarioLike, troops: Sequence[int], options: RunOptions) -> Design:
@@ -168,9 +212,10 @@ def design_sweep(scenario: ScenarioLike, troops: Sequence[int], options: RunOpti
     if min(levels) < 0:
         raise BadExperiment(f"troop levels must be 0 or more, got {min(levels)}")
     variants = tuple(Variant(str(t), s, t) for t in levels)
-    return Design(
+    design = Design(
         "sweep", "troops", (src,), (0,) * len(levels), variants, _plan(s, options), _seed(s, options)
     )
+    return _within_limits(design, options)
 
 
 def design_compare(scenario_a: ScenarioLike, scenario_b: ScenarioLike, options: RunOptions) -> Design:
@@ -182,7 +227,8 @@ def design_compare(scenario_a: ScenarioLike, scenario_b: ScenarioLike, options: 
         _need_swept(b, "--troops")
     labels = _variant_labels(srcs)
     variants = (Variant(labels[0], a, options.troops), Variant(labels[1], b, options.troops))
-    return Design("compare", "variant", srcs, (0, 1), variants, _plan(a, options), _seed(a, options))
+    design = Design("compare", "variant", srcs, (0, 1), variants, _plan(a, options), _seed(a, options))
+    return _within_limits(design, options)
 
 
 def _variant_labels(srcs: Sequence[Source]) -> list[str]:

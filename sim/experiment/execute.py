@@ -18,22 +18,18 @@ import numpy as np
 from sim.experiment.design import BadExperiment, metric_columns_of
 from sim.experiment.executors import BatchResult, Variant, WorkerState, default_workers, make_executor
 from sim.experiment.options import Progress
-from sim.experiment.plan import Plan, batches, next_round
+from sim.experiment.plan import MAX_REPLICATIONS, Plan, batches, next_round, over_cap
 from sim.experiment.tables import interval_of
 from sim.metrics import TargetSpec, target_specs
 
 __all__ = ["MAX_REPLICATIONS", "BatchStore", "Executed", "Interrupted", "check_plan", "execute"]
 
-# The most replications per variant an experiment may ask for (README, "Exit status"): far beyond what
-# any interval needs, and a bound on the time, the memory of a level's columns and the size of the files.
-MAX_REPLICATIONS = 100_000
-
 
 def check_plan(plan: Plan) -> None:
     """Raise `BadExperiment` if `plan` asks for more replications per variant than `MAX_REPLICATIONS`."""
-    for name, value in (("replications", plan.replications), ("max replications", plan.max_replications)):
-        if value is not None and value > MAX_REPLICATIONS:
-            raise BadExperiment(f"{name} must be at most {MAX_REPLICATIONS:,} per level, got {value:,}")
+    reason = over_cap(plan)
+    if reason:
+        raise BadExperiment(reason)
 
 
 class BatchStore(Protocol):

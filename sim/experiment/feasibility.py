@@ -425,9 +425,8 @@ def check_limits(
     name = file or scenario.name
     problems = []
     if math.isinf(est.events) or not est.events <= max_events:
-        mostly = "; ".join(
-            f"{p.where}: {_num(p.count)} {p.what}" for p in est.largest(3) if p.events >= est.events / 10
-        )
+        big = [p for p in est.largest(3) if p.events >= est.events / 10] or est.largest(1)
+        mostly = "; ".join(f"{p.where}: {_num(p.count)} {p.what}" for p in big)
         if math.isinf(est.events):
             message = (
                 f"one replication would never end: {mostly} (a cycle that takes no time repeats without "

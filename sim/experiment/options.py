@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sim.experiment.feasibility import MAX_EVENTS, MAX_MEMORY_GB
+
 __all__ = ["Progress", "RunOptions"]
 
 Progress = Callable[[int, int], None]  # (replications done, replications planned so far)
@@ -18,7 +20,9 @@ class RunOptions:
 
     `replications` and `precision` exclude each other; `troops` sets the swept force's headcount for
     `run` and `compare` (a sweep takes its levels separately); `scheduler` is a Dask scheduler address or
-    a connected `distributed.Client`; `command_line` is recorded in the manifest as typed.
+    a connected `distributed.Client`; `command_line` is recorded in the manifest as typed. `max_events`
+    and `max_memory_gb` are the limits on the estimated work (sim.experiment.feasibility), checked when
+    the experiment is designed.
     """
 
     replications: int | None = None
@@ -30,3 +34,5 @@ class RunOptions:
     scheduler: Any = None
     out: str | os.PathLike[str] | None = None
     command_line: str | None = None
+    max_events: float = MAX_EVENTS
+    max_memory_gb: float = MAX_MEMORY_GB

@@ -13,17 +13,22 @@ from typing import NamedTuple
 
 __all__ = [
     "FIRST_ROUND",
+    "MAX_REPLICATIONS",
     "MIN_PRECISION",
     "Batch",
     "Plan",
     "batches",
     "next_round",
+    "over_cap",
     "parse_troops",
 ]
 
 FIRST_ROUND = 20  # replications per variant before the first precision check
 MIN_STEP = 10  # a precision round adds at least this many replications per variant
 MAX_TROOPS = 10_000_000  # the largest headcount a scenario accepts
+# The most replications per variant an experiment may ask for (README, "Exit status"): far beyond what
+# any interval needs, and a bound on the time, the memory of a level's columns and the size of the files.
+MAX_REPLICATIONS = 100_000
 # The finest precision asked for: the replications a CI half-width H needs grow as 1/H², so a finer H
 # could only ever stop at the cap (and 1e-300 overflowed the arithmetic of the rounds).
 MIN_PRECISION = 1e-6
@@ -153,3 +158,11 @@ def batches(todo: dict[int, list[int]], workers: int) -> list[Batch]:
         if run:
             out.append(Batch(variant, run[0], run[-1] + 1))
     return out
+
+
+def over_cap(plan: Plan) -> str | None:
+    """Why `plan` asks for too many replications per variant (over `MAX_REPLICATIONS`), or None."""
+    for name, value in (("replications", plan.replications), ("max replications", plan.max_replications)):
+        if value is not None and value > MAX_REPLICATIONS:
+            return f"{name} must be at most {MAX_REPLICATIONS:,} per level, got {value:,}"
+    return None

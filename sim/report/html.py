@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import base64
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from sim.plots.files import ResultsTables, read_results, save_figures
 from sim.report.answer import headline, question, target_names
@@ -29,6 +31,7 @@ from sim.report.cells import level_name, ph
 from sim.report.demands import demands, worst
 from sim.report.per_level import per_level, target_grid
 from sim.report.provenance import facts, reproducibility, scenario_summary
+from sim.scenario.errors import printable
 
 __all__ = ["FIGURE_CAPTIONS", "METRICS_DOC", "render_folder", "write_report"]
 
@@ -66,11 +69,25 @@ _DEMANDS_CAPTION = ("What falls short at {level}, worst first: each critical pos
                     "interval, coloured by its target's verdict (black tick: the target).")  # fmt: skip
 
 
+def _visible(value: object) -> object:
+    """A text from the files shown as it is: control characters (NUL) and invisible format characters
+    (right-to-left overrides, which reorder what the reader sees) written as their escapes; line breaks
+    and tabs kept. HTML the report made itself (`Markup`) is left alone."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    if all(c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf") for c in value):
+        return value
+    return "".join(
+        c if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf") else printable(c) for c in value
+    )
+
+
 def _env() -> jinja2.Environment:
     """The template's environment: autoescaped, strict about missing names, with the `ph` filter."""
     loader = jinja2.FileSystemLoader(Path(__file__).parent / "templates")
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # fmt: skip
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             finalize=_visible)  # fmt: skip
     env.filters["ph"] = ph
     return env
 

@@ -492,3 +492,55 @@ def test_the_license_is_an_spdx_expression() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["license"] == "MIT"
     assert "setuptools>=77" in "".join(project["build-system"]["requires"]).replace(" ", "")
+
+
+# -- the command line: validate, trace and the experiments check the limits and print the warnings --------
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+BUSY = BASE + INCIDENTS.format(rate=200)  # 200 incidents a day for 2 days: about 3,300 estimated events
+
+
+def test_validate_prints_the_estimate_and_refuses_beyond_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "busy.yaml").write_text(BUSY, encoding="utf-8")
+    est = work_estimate(parse_scenario(BUSY, "busy.yaml"), workers=os.cpu_count() or 1)
+    ok = cli("validate", "busy.yaml", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert f"work: {est.describe()}" in ok.stdout.splitlines()
+    refused = cli("validate", "busy.yaml", "--max-events", "1000", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    first = refused.stderr.splitlines()[0]
+    assert first.startswith("busy.yaml: incidents.street: one replication would take about ")
+    assert f"over the limit of 1,000 (incidents.street: {est.largest(1)[0].count:,.0f} incidents" in first
+    allowed = first.rsplit(" ", 1)[1]
+    assert float(allowed) > est.events
+    assert cli("validate", "busy.yaml", "--max-events", allowed, cwd=tmp_path).returncode == 0
+    assert "Traceback" not in refused.stderr
+
+
+def test_run_and_trace_beyond_the_limits_write_nothing(tmp_path: Path) -> None:
+    (tmp_path / "busy.yaml").write_text(BUSY, encoding="utf-8")
+    run = cli("run", "busy.yaml", "-n", "5", "--max-events", "1000", "--out", "out", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert "--max-events" in run.stderr
+    memory = cli("run", "busy.yaml", "-n", "100000", "--max-memory", "0.01", "--out", "out", cwd=tmp_path)
+    assert memory.returncode == 2, memory.stderr
+    assert "busy.yaml: replications: the run would need about " in memory.stderr
+    assert "100,000 replications" in memory.stderr
+    trace = cli("trace", "busy.yaml", "--max-events", "1000", "--out", "out", cwd=tmp_path)
+    assert trace.returncode == 2, trace.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy.yaml"]  # no results folder of any kind
+
+
+def test_validate_and_run_print_the_demands_that_can_never_be_met(tmp_path: Path) -> None:
+    text = BASE + INCIDENTS.format(rate=6).replace("team: 2", "team: 41")
+    (tmp_path / "big_team.yaml").write_text(text, encoding="utf-8")
+    (warning,) = demand_warnings(parse_scenario(text, "big_team.yaml"))
+    for args in (("validate",), ("run", "-n", "2", "--quiet", "--out", "out")):
+        done = cli(*args, "big_team.yaml", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert f"summit-sim: warning: {warning}" in done.stderr.splitlines()

@@ -275,3 +275,16 @@ def test_trace_writes_timeline_figures_and_plot_redraws_them(tmp_path, capsys):
     before = _files(out)
     assert main(["plot", str(out), "--quiet"]) == 0
     assert _files(out) == before
+
+
+def test_report_escapes_invisible_and_control_characters_from_the_file(tmp_path):
+    # A right-to-left override would reorder what the reader sees, a NUL hide what follows it: the
+    # report shows both as their escapes, and keeps the rest of the text as it was.
+    text = UNSWEPT.replace("timezone:", 'description: "exercise \\u202egpj.exe \\0 end"\ntimezone:', 1)
+    scenario = parse_scenario(text)
+    assert scenario.description == "exercise \u202egpj.exe \x00 end"
+    r = run(scenario, replications=2, workers=1, out=tmp_path / "run")
+    html = (r.folder / "report.html").read_text()
+    assert "\u202e" not in html
+    assert "\x00" not in html
+    assert "<p>exercise \\u202egpj.exe \\x00 end</p>" in html

@@ -212,6 +212,7 @@ def test_plain_numbers_mean_fixed_in_a_scenario() -> None:
     s = parse_scenario(
         """
 name: plain
+timezone: America/Lima
 start: 2024-11-14 00:00
 end: 2024-11-15 00:00
 cities: {lima: {lat: -12.05, lon: -77.04}}
@@ -252,6 +253,7 @@ def test_plain_number_field_coerces_to_fixed() -> None:
 def test_only_non_negative_numbers_stand_for_fixed(value: str) -> None:
     text = f"""
 name: plain
+timezone: America/Lima
 start: 2024-11-14 00:00
 end: 2024-11-15 00:00
 cities: {{lima: {{lat: -12.05, lon: -77.04}}}}
