@@ -7,11 +7,13 @@ level demands re-staffed every time; tasks (an escort, a response) need their wh
 then keep it until released, so a running task is never pre-empted. Each post's shortfall is recorded
 as intervals of constant size; a task's wait is recorded as a shortfall of its whole team.
 
-People on duty belong to crews. A task draws its team from the crew with the most time left on shift
-(the incoming crew during a handover overlap), so that a team formed in the overlap is not held over
-needlessly. When a crew's shift ends, its idle people and those on posts go at once (posts are
-restaffed from whoever is on duty); those held by a running task stay with it until it is released,
-on overtime, and are not charged to the incoming crew. With a hold-over cap, a task still holding
+People on duty belong to crews. A task draws its team first from the crew whose shift ends first (the
+outgoing crew during a handover overlap: those people would otherwise leave, so the incoming crew
+stays whole for the posts at the change), or, for a pool set `fresh_first`, from the crew with the most
+time left (a team formed in the overlap is then not held over, but the incoming crew is short of it).
+When a crew's shift ends, its idle people and those on posts go at once (posts are restaffed from
+whoever is on duty); those held by a running task stay with it until it is released, on overtime, and
+are not charged to the incoming crew. With a hold-over cap, a task still holding
 people that long after their shift end swaps them for the same number of free people of the crews on
 shift, served in the task's priority order among the other demands (a post of equal priority first);
 if they cannot give them all, the task keeps its held team and tries again at every reassignment.
@@ -129,6 +131,7 @@ class CityBoard:
         self.busy: dict[Key, int] = {}
         self.idle: dict[Key, int] = {}  # people left unassigned by the last assignment
         self.crews: dict[Key, list[Crew]] = {}
+        self.fresh_first: set[Key] = set()  # pools whose tasks draw from the crew with most time left
         self.posts: list[PostSlot] = []
         self.waiting: list[Task] = []
         self.swaps: list[Task] = []  # tasks holding people past the hold-over cap, in priority order
@@ -161,8 +164,9 @@ class CityBoard:
 
     # -- changes ----------------------------------------------------------------------------------
     def crew_on(self, force: str, role: str, label: str, present: int, leave_h: float,
-                holdover_cap_h: float = float("inf")) -> None:  # fmt: skip
-        """A crew of `present` people comes on shift until `leave_h`.
+                holdover_cap_h: float = float("inf"), fresh_first: bool = False) -> None:  # fmt: skip
+        """A crew of `present` people comes on shift until `leave_h` (`fresh_first`: the pool's tasks
+        draw from the crew with the most time left, instead of the one leaving first).
 
         If people of the same crew are still held over from its last shift, they count among those
         present (they are back on shift, no longer on overtime).
@@ -171,6 +175,8 @@ class CityBoard:
         key = (force, role)
         if key not in self.on_duty:
             self.add_pool(force, role, DutyTotals())
+        if fresh_first:
+            self.fresh_first.add(key)
         crew = next((c for c in self.crews[key] if c.label == label and not c.on_shift), None)
         if crew is None:
             crew = Crew(key, label, present, leave_h, holdover_cap_h)
@@ -454,12 +460,14 @@ class CityBoard:
                          f"swap: {need} held over go off, {need} from the crews on shift")  # fmt: skip
 
     def _draw(self, task: Task, key: Key, n: int) -> None:
-        """Give `task` `n` people of `key` from the crews on shift, the one with most time left first."""
+        """Give `task` `n` people of `key` from the crews on shift: the one leaving first first (or,
+        for a `fresh_first` pool, the one with most time left); the first on among equals."""
         self.held[key] += n
         task.team[key] = task.team.get(key, 0) + n
         crews = self.crews[key]
         if len(crews) > 1:
-            crews = sorted(crews, key=lambda c: -c.leave_h)  # stable: first on among equals
+            fresh = key in self.fresh_first
+            crews = sorted(crews, key=lambda c: -c.leave_h if fresh else c.leave_h)
         for crew in crews:
             if not crew.on_shift:
                 continue

@@ -199,7 +199,7 @@ def shift_rotation(
             yield env.timeout(arrive - env.now)
         present = int(n[i] - absent[i])
         label = f"crew {c + 1}"
-        board.crew_on(force_name, role, label, present, leave, cap)
+        board.crew_on(force_name, role, label, present, leave, cap, pattern.teams_from == "fresh_first")
         if rec.trace:
             rec.log(
                 env.now, "shift", city, "", f"{force_name}.{role}",

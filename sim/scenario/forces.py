@@ -35,8 +35,10 @@ class ShiftPattern(Strict):
     `first_start` and the others following every `shift_h`; `-` a rest day). `continuous` is one crew
     always on (for analytic cases). The incoming crew arrives `handover_min` before the outgoing one
     leaves. People held by a task at their shift end stay with it on overtime; `max_holdover_h` caps
-    that hold-over (then the task swaps them for people on shift). `max_consecutive_days` and
-    `max_hours_week` are the planner's limits: a rotation breaking them is refused.
+    that hold-over (then the task swaps them for people on shift). `teams_from` says which crew a team
+    formed during an overlap comes from: the one leaving first (default) or the fresh one.
+    `max_consecutive_days` and `max_hours_week` are the planner's limits: a rotation breaking them is
+    refused.
     """
 
     pattern: PatternName = "12on12off"  # ignored when a `rotation` is given
@@ -46,6 +48,7 @@ class ShiftPattern(Strict):
     first_start: Clock = dt.time(7, 0)
     handover_min: NonNegative = 0.0
     max_holdover_h: NonNegative | None = None
+    teams_from: Literal["leaving_first", "fresh_first"] = "leaving_first"
     max_consecutive_days: int | None = Field(default=None, ge=1, le=366, strict=True)
     max_hours_week: Positive | None = None
 

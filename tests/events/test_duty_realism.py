@@ -170,3 +170,34 @@ def test_reinforcement_arriving_on_a_date_joins_at_the_next_shift_start():
         "crew 1 on until 11-06 00:00: 3 present, 0 absent",
     ]
     assert r.duty[("police", "lima", "security")].on_duty_ph == 1 * 7 + 1 * 12 + 1 * 12 + 3 * 12 + 3 * 5
+
+
+def _overlap(extra: str = ""):
+    body = HOLDOVER.replace("SHIFT_EXTRA", extra).replace("2024-11-04T18:00", "2024-11-04T18:40")
+    return run_replication(tiny(body), trace=True)
+
+
+def test_team_formed_in_the_overlap_comes_from_the_crew_leaving_first_and_is_held_over():
+    r = _overlap()
+    assert [e for e in _events(r, "shift", "post", "gap") if 18 <= e[0] <= 22] == [
+        (18.5, "shift", "police.security", "crew 1 on until 11-05 07:00: 3 present, 0 absent"),
+        # 18:40: the escort takes 1 of the day crew, who would leave at 19:00 anyway.
+        (19.0, "shift", "police.security", "crew 2 off: 2 leave, 1 held over"),
+        (21.0, "shift", "police.security", "crew 2: 1 held over go off after 2.00 h overtime"),
+    ]
+    assert not [g for g in r.gaps if g.demand == "post"]
+    assert r.duty[("police", "lima", "security")].overtime_ph == pytest.approx(2.0)
+
+
+def test_fresh_first_team_formed_in_the_overlap_leaves_the_incoming_crew_short():
+    r = _overlap(", teams_from: fresh_first")
+    assert [e for e in _events(r, "shift", "post", "gap") if 18 <= e[0] <= 22] == [
+        (18.5, "shift", "police.security", "crew 1 on until 11-05 07:00: 3 present, 0 absent"),
+        # 18:40: the escort takes 1 of the night crew, so at 19:00 the gate has only its other 2.
+        (19.0, "shift", "police.security", "crew 2 off: 3 leave"),
+        (19.0, "post", "gate", "staffed 2 of 3"),
+        (19.0, "gap", "gate", "short 1 of 3"),
+        (21.0, "post", "gate", "staffed 3 of 3"),
+        (21.0, "gap", "gate", "ended, was short 1 for 2.00 h"),
+    ]
+    assert r.duty[("police", "lima", "security")].overtime_ph == 0.0
