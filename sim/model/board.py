@@ -169,7 +169,9 @@ class CityBoard:
         draw from the crew with the most time left, instead of the one leaving first).
 
         If people of the same crew are still held over from its last shift, they count among those
-        present (they are back on shift, no longer on overtime).
+        present (they are back on shift, no longer on overtime); if the crew is still on shift (it works
+        two shifts back to back), it simply stays on until `leave_h` with `present` people (and the end
+        of its earlier shift is skipped).
         """
         self._integrate()
         key = (force, role)
@@ -177,13 +179,14 @@ class CityBoard:
             self.add_pool(force, role, DutyTotals())
         if fresh_first:
             self.fresh_first.add(key)
-        crew = next((c for c in self.crews[key] if c.label == label and not c.on_shift), None)
+        crew = next((c for c in self.crews[key] if c.label == label), None)
         if crew is None:
             crew = Crew(key, label, present, leave_h, holdover_cap_h)
             self.crews[key].append(crew)
             free = present
         else:
-            self.over[key] -= crew.held
+            if not crew.on_shift:
+                self.over[key] -= crew.held
             free = max(present, crew.held) - crew.present
             crew.present += free
             crew.on_shift, crew.leave_h, crew.off_h = True, leave_h, float("inf")
@@ -193,12 +196,15 @@ class CityBoard:
             return
         self._touch()
 
-    def crew_off(self, force: str, role: str, label: str) -> tuple[int, int]:
+    def crew_off(self, force: str, role: str, label: str) -> tuple[int, int] | None:
         """A crew's shift ends: its people not held by a task leave now, the others are held over
-        until their task releases them. Returns (people leaving now, people held over)."""
-        self._integrate()
+        until their task releases them. Returns (people leaving now, people held over), or None if the
+        crew has come on again for a later shift (back to back) and so stays."""
         key = (force, role)
-        crew = next(c for c in self.crews[key] if c.label == label and c.on_shift)
+        crew = next((c for c in self.crews[key] if c.label == label and c.on_shift), None)
+        if crew is None or crew.leave_h > self.env.now + 1e-9:
+            return None
+        self._integrate()
         leaving, held = crew.present - crew.held, crew.held
         crew.present = held
         crew.on_shift, crew.off_h = False, self.env.now

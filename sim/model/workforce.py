@@ -214,7 +214,10 @@ def _off_duty(
     env: simpy.Environment, board: CityBoard, force: str, role: str, crew: str, after: float, rec: Recorder
 ) -> ProcessGenerator:
     yield env.timeout(after)
-    leaving, held = board.crew_off(force, role, crew)
+    off = board.crew_off(force, role, crew)
+    if off is None:  # the same crew's next shift follows straight on
+        return
+    leaving, held = off
     if rec.trace:
         detail = f"{crew} off: {leaving} leave" + (f", {held} held over" if held else "")
         rec.log(env.now, "shift", board.city, "", f"{force}.{role}", detail)

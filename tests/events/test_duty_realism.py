@@ -201,3 +201,20 @@ def test_fresh_first_team_formed_in_the_overlap_leaves_the_incoming_crew_short()
         (21.0, "gap", "gate", "ended, was short 1 for 2.00 h"),
     ]
     assert r.duty[("police", "lima", "security")].overtime_ph == 0.0
+
+
+def test_crew_working_back_to_back_shifts_is_not_counted_twice_in_the_handover():
+    s = tiny("""
+        forces:
+          police:
+            headcount: 2
+            cities: {lima: 1}
+            shift: {shift_h: 24, rotation: ["1"], first_start: "07:00", handover_min: 60}
+    """)
+    r = run_replication(s, trace=True)
+    assert _events(r, "shift") == [
+        (0.0, "shift", "police.security", "crew 1 on until 11-04 07:00: 2 present, 0 absent"),
+        (6.0, "shift", "police.security", "crew 1 on until 11-05 07:00: 2 present, 0 absent"),
+        (30.0, "shift", "police.security", "crew 1 on until 11-06 00:00: 2 present, 0 absent"),
+    ]
+    assert r.duty[("police", "lima", "security")].on_duty_ph == 2 * 48
