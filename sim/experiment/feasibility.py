@@ -208,7 +208,11 @@ def _shift_parts(g: _Geometry) -> Iterator[Part]:
     person of the largest crew, over every shift of the run)."""
     for name, force in g.s.forces.items():
         pattern = force.shift
-        shifts = 1.0 if pattern.pattern == "continuous" else g.horizon_h / pattern.shift_h + 2
+        shifts = (
+            1.0
+            if pattern.continuous
+            else g.horizon_h / pattern.length_h * pattern.on_share * pattern.crews + 2
+        )
         for (city, role), people in pools_of(force).items():
             if not people:
                 continue

@@ -161,7 +161,7 @@ def _duty_scopes(s: Scenario) -> tuple[Scope, ...]:
     scopes: list[Scope] = []
     for name, force in s.forces.items():
         scopes.append((("force", name),))
-        scopes += [(("force", name), ("city", c)) for c in force.cities]
+        scopes += [(("force", name), ("city", c)) for c in force.city_names]
     return tuple(scopes)
 
 

@@ -6,11 +6,23 @@ taking people from its allowed forces in their listed order of preference and fr
 level demands re-staffed every time; tasks (an escort, a response) need their whole team to start and
 then keep it until released, so a running task is never pre-empted. Each post's shortfall is recorded
 as intervals of constant size; a task's wait is recorded as a shortfall of its whole team.
+
+People on duty belong to crews. A task draws its team first from the crew whose shift ends first (the
+outgoing crew during a handover overlap: those people would otherwise leave, so the incoming crew
+stays whole for the posts at the change), or, for a pool set `fresh_first`, from the crew with the most
+time left (a team formed in the overlap is then not held over, but the incoming crew is short of it).
+When a crew's shift ends, its idle people and those on posts go at once (posts are restaffed from
+whoever is on duty); those held by a running task stay with it until it is released, on overtime, and
+are not charged to the incoming crew. With a hold-over cap, a task still holding
+people that long after their shift end swaps them for the same number of free people of the crews on
+shift, served in the task's priority order among the other demands (a post of equal priority first);
+if they cannot give them all, the task keeps its held team and tries again at every reassignment.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 
 import simpy
@@ -18,9 +30,24 @@ import simpy
 from sim.model.record import DutyTotals, Gap, PostTotals, Recorder
 from sim.model.simpy_compat import call_after_instant
 
-__all__ = ["CityBoard", "PostSlot", "Task"]
+__all__ = ["CityBoard", "Crew", "PostSlot", "Task"]
 
 Key = tuple[str, str]  # (force, role)
+
+
+class Crew:
+    """People of one crew of a (force, role) pool present in a city: on shift until `leave_h`, then
+    only those still held by tasks remain (held over, on overtime)."""
+
+    __slots__ = ("held", "holdover_cap_h", "key", "label", "leave_h", "off_h", "on_shift", "present", "tasks")
+
+    def __init__(self, key: Key, label: str, present: int, leave_h: float, holdover_cap_h: float) -> None:
+        self.key, self.label, self.present, self.leave_h = key, label, present, leave_h
+        self.holdover_cap_h = holdover_cap_h
+        self.held = 0
+        self.on_shift = True
+        self.off_h = float("inf")
+        self.tasks: list[Task] = []
 
 
 class PostSlot:
@@ -57,6 +84,7 @@ class Task:
     """A request for a whole team (an escort or a response); `event` fires when the team is formed."""
 
     __slots__ = (
+        "drawn",
         "event",
         "keys",
         "kind",
@@ -66,6 +94,7 @@ class Task:
         "site",
         "size",
         "started_h",
+        "swap_refused",
         "team",
     )
 
@@ -77,6 +106,8 @@ class Task:
         self.size, self.order, self.requested_h = size, order, requested_h
         self.started_h = float("nan")
         self.team: dict[Key, int] = {}
+        self.drawn: dict[Crew, int] = {}  # people of each crew in the team
+        self.swap_refused = False
 
     @property
     def forces(self) -> tuple[str, ...]:
@@ -85,16 +116,25 @@ class Task:
 
 
 class CityBoard:
-    """Assigns one city's on-duty people to its demands; records staffing, gaps and duty load."""
+    """Assigns one city's on-duty people to its demands; records staffing, gaps and duty load.
+
+    Per (force, role): `on_duty` people present (held-over people included), `held` of them in
+    running tasks, `over` of those held over past their shift end, `busy` on a post or a task and
+    `idle` left unassigned by the last assignment.
+    """
 
     def __init__(self, env: simpy.Environment, city: str, recorder: Recorder) -> None:
         self.env, self.city, self.rec = env, city, recorder
         self.on_duty: dict[Key, int] = {}
         self.held: dict[Key, int] = {}
+        self.over: dict[Key, int] = {}
         self.busy: dict[Key, int] = {}
         self.idle: dict[Key, int] = {}  # people left unassigned by the last assignment
+        self.crews: dict[Key, list[Crew]] = {}
+        self.fresh_first: set[Key] = set()  # pools whose tasks draw from the crew with most time left
         self.posts: list[PostSlot] = []
         self.waiting: list[Task] = []
+        self.swaps: list[Task] = []  # tasks holding people past the hold-over cap, in priority order
         self._pending = False
         self._t = 0.0
         self._seq = itertools.count()
@@ -105,7 +145,9 @@ class CityBoard:
         key = (force, role)
         self.on_duty.setdefault(key, 0)
         self.held.setdefault(key, 0)
+        self.over.setdefault(key, 0)
         self.busy.setdefault(key, 0)
+        self.crews.setdefault(key, [])
         self.rec.duty[(force, self.city, role)] = duty
 
     def add_post(self, name: str, site: str, forces: list[str], role: str, priority: int,
@@ -121,16 +163,77 @@ class CityBoard:
         return slot
 
     # -- changes ----------------------------------------------------------------------------------
-    def change_supply(self, force: str, role: str, delta: int) -> None:
-        """People of a force and role come on (+) or go off (-) duty in this city."""
+    def crew_on(self, force: str, role: str, label: str, present: int, leave_h: float,
+                holdover_cap_h: float = float("inf"), fresh_first: bool = False) -> None:  # fmt: skip
+        """A crew of `present` people comes on shift until `leave_h` (`fresh_first`: the pool's tasks
+        draw from the crew with the most time left, instead of the one leaving first).
+
+        If people of the same crew are still held over from its last shift, they count among those
+        present (they are back on shift, no longer on overtime); if the crew is still on shift (it works
+        two shifts back to back), it simply stays on until `leave_h` with `present` people (and the end
+        of its earlier shift is skipped).
+        """
         self._integrate()
         key = (force, role)
         if key not in self.on_duty:
             self.add_pool(force, role, DutyTotals())
-        self.on_duty[key] += delta
-        if self._unchanged_by({key: delta}):
+        if fresh_first:
+            self.fresh_first.add(key)
+        crew = next((c for c in self.crews[key] if c.label == label), None)
+        if crew is None:
+            crew = Crew(key, label, present, leave_h, holdover_cap_h)
+            self.crews[key].append(crew)
+            free = present
+        else:
+            if not crew.on_shift:
+                self.over[key] -= crew.held
+            free = max(present, crew.held) - crew.present
+            crew.present += free
+            crew.on_shift, crew.leave_h, crew.off_h = True, leave_h, float("inf")
+            crew.holdover_cap_h = holdover_cap_h
+        self.on_duty[key] += free
+        if self._unchanged_by({key: free}):
             return
         self._touch()
+
+    def crew_off(self, force: str, role: str, label: str) -> tuple[int, int] | None:
+        """A crew's shift ends: its people not held by a task leave now, the others are held over
+        until their task releases them. Returns (people leaving now, people held over), or None if the
+        crew has come on again for a later shift (back to back) and so stays."""
+        key = (force, role)
+        crew = next((c for c in self.crews[key] if c.label == label and c.on_shift), None)
+        if crew is None or crew.leave_h > self.env.now + 1e-9:
+            return None
+        self._integrate()
+        leaving, held = crew.present - crew.held, crew.held
+        crew.present = held
+        crew.on_shift, crew.off_h = False, self.env.now
+        self.on_duty[key] -= leaving
+        self.over[key] += held
+        if not held:
+            self.crews[key].remove(crew)
+        elif crew.holdover_cap_h < float("inf"):
+            cap = self.env.timeout(crew.holdover_cap_h)
+            cap.callbacks.append(functools.partial(self._cap_reached, crew, self.env.now))
+        if not self._unchanged_by({key: -leaving}):
+            self._touch()
+        return leaving, held
+
+    def change_supply(self, force: str, role: str, delta: int) -> None:
+        """People of a force and role come on (+) or go off (-) duty in this city outside any crew
+        rotation: one standing crew that never goes off shift (only its free people can be sent off)."""
+        self._integrate()
+        key = (force, role)
+        if key not in self.on_duty:
+            self.add_pool(force, role, DutyTotals())
+        crew = next((c for c in self.crews[key] if c.label == ""), None)
+        if crew is None:
+            crew = Crew(key, "", 0, float("inf"), float("inf"))
+            self.crews[key].append(crew)
+        crew.present += delta
+        self.on_duty[key] += delta
+        if not self._unchanged_by({key: delta}):
+            self._touch()
 
     def set_required(self, post: PostSlot, required: int) -> None:
         """A post's requirement changes (0 closes it)."""
@@ -158,12 +261,11 @@ class CityBoard:
         if not self._pending and self.idle.get(k0, 0) >= size:
             # Exact shortcut: nothing has changed since the last assignment and enough people of the
             # first-choice force are idle, so a full reassignment would give this task exactly those
-            # people and leave every other demand as it was.
+            # people (from the same crews) and leave every other demand as it was.
             self._integrate()
             self.idle[k0] -= size
-            self.held[k0] += size
             self.busy[k0] += size
-            task.team[k0] = size
+            self._draw(task, k0, size)
             task.started_h = self.env.now
             task.event.succeed(task)
             return task
@@ -196,15 +298,49 @@ class CityBoard:
             self.release(task)
 
     def release(self, task: Task) -> None:
-        """A task's team is free again."""
+        """A task's team is free again: people on shift return to the pool, held-over people go off."""
         self._integrate()
-        for k, n in task.team.items():
-            self.held[k] -= n
-        freed = dict(task.team)
+        if task in self.swaps:
+            self.swaps.remove(task)
+        freed: dict[Key, int] = {}
+        for crew, n in task.drawn.items():
+            if crew.on_shift:
+                crew.held -= n
+                self.held[crew.key] -= n
+                freed[crew.key] = freed.get(crew.key, 0) + n
+            else:
+                self._send_off(crew, n)
+            crew.tasks.remove(task)
         if self._unchanged_by(freed):
             for k, n in freed.items():
                 self.busy[k] -= n
             return
+        self._touch()
+
+    def _send_off(self, crew: Crew, n: int) -> None:
+        """`n` held-over people of an off-shift crew leave (their task no longer holds them)."""
+        key = crew.key
+        crew.held -= n
+        crew.present -= n
+        self.held[key] -= n
+        self.over[key] -= n
+        self.on_duty[key] -= n
+        self.busy[key] -= n
+        if not crew.present:
+            self.crews[key].remove(crew)
+        if self.rec.trace:
+            self.rec.log(
+                self.env.now, "shift", self.city, "", f"{key[0]}.{key[1]}",
+                f"{crew.label}: {n} held over go off after {self.env.now - crew.off_h:.2f} h overtime",
+            )  # fmt: skip
+
+    def _cap_reached(self, crew: Crew, off_h: float, _event: simpy.Event) -> None:
+        """The hold-over cap of a crew that went off at `off_h` is reached: its tasks must swap."""
+        if crew.on_shift or crew.off_h != off_h or not crew.held:
+            return
+        for task in crew.tasks:
+            if task not in self.swaps:
+                bisect.insort(self.swaps, task, key=lambda t: t.order)
         self._touch()
 
     def _unchanged_by(self, delta: dict[Key, int]) -> bool:
@@ -212,19 +348,22 @@ class CityBoard:
 
         A full reassignment gives the same result when, for each changed force: people were still idle
         after every demand was served (so no post was short of that force or had to fall back on
-        another), at least as many as leave, and no waiting task could use the newcomers.
+        another), at least as many as leave, and no waiting task or due swap could use the newcomers.
         """
         if self._pending:
             return False
         idle = self.idle
         for k, d in delta.items():
+            if not d:
+                continue
             left = idle.get(k, 0)
             if left <= 0 or left + d < 0:
                 return False
-            if d > 0 and any(k in t.keys for t in self.waiting):
+            if d > 0 and any(k in t.keys for t in itertools.chain(self.waiting, self.swaps)):
                 return False
         for k, d in delta.items():
-            idle[k] += d
+            if d:
+                idle[k] += d
         return True
 
     # -- assignment -------------------------------------------------------------------------------
@@ -242,36 +381,112 @@ class CityBoard:
             return
         duty = self.rec.duty
         for key, on in self.on_duty.items():
-            held = self.held[key]
             ledger = duty[(key[0], self.city, key[1])]
-            ledger.on_duty_ph += max(on, held) * dt
+            ledger.on_duty_ph += on * dt
             ledger.busy_ph += self.busy[key] * dt
-            if held > on:
-                ledger.overtime_ph += (held - on) * dt
+            over = self.over[key]
+            if over:
+                ledger.overtime_ph += over * dt
         self._t = now
 
     def _assign(self, _event: simpy.Event | None = None) -> None:
         self._pending = False
         self._integrate()
         now = self.env.now
-        avail = {k: max(0, self.on_duty[k] - self.held[k]) for k in self.on_duty}
+        avail = {k: self.on_duty[k] - self.held[k] for k in self.on_duty}
         busy = dict(self.held)
-        waiting, started, w = self.waiting, [], 0
+        waiting, swaps, started = self.waiting, list(self.swaps), []
+        w = v = 0
+
+        def tasks_before(bound: tuple | None) -> None:
+            # New tasks and due swaps in priority order, up to `bound` (None: all that are left).
+            nonlocal w, v
+            while True:
+                tw = waiting[w] if w < len(waiting) and (bound is None or waiting[w].order < bound) else None
+                ts = swaps[v] if v < len(swaps) and (bound is None or swaps[v].order < bound) else None
+                if tw is not None and (ts is None or tw.order < ts.order):
+                    if self._start(tw, avail, busy, now):
+                        started.append(w)
+                    w += 1
+                elif ts is not None:
+                    self._swap(ts, avail, busy, now)
+                    v += 1
+                else:
+                    return
+
         for post in self.posts:
-            while w < len(waiting) and waiting[w].order < post.order:
-                if self._start(waiting[w], avail, busy, now):
-                    started.append(w)
-                w += 1
+            tasks_before(post.order)
             if post.required or post.staffed or post.gap_short:  # a closing post ends its gap too
                 self._staff(post, avail, busy, now)
-        for i in range(w, len(waiting)):
-            if self._start(waiting[i], avail, busy, now):
-                started.append(i)
+        tasks_before(None)
         for i in reversed(started):
             self.rec.queue_change(now, waiting[i].kind, -1)
             del waiting[i]
         self.busy = busy
         self.idle = avail
+
+    def _swap(self, task: Task, avail: dict[Key, int], busy: dict[Key, int], now: float) -> None:
+        """Swap a task's people held over past the cap for as many from the crews on shift, if they
+        have them free (all or none); the swapped people go off duty."""
+        due = {c: n for c, n in task.drawn.items() if not c.on_shift and now >= c.off_h + c.holdover_cap_h}
+        need = sum(due.values())
+        if not need:
+            self.swaps.remove(task)
+            return
+        free = sum(avail[k] for k in task.keys)
+        if free < need:
+            if not task.swap_refused and self.rec.trace:
+                self.rec.log(
+                    now, "holdover", self.city, task.site, task.name,
+                    f"no swap: {need} held over past the cap, {free} free on shift; team kept",
+                )  # fmt: skip
+            task.swap_refused = True
+            return
+        for crew, n in due.items():
+            del task.drawn[crew]
+            crew.tasks.remove(task)
+            task.team[crew.key] -= n
+            if not task.team[crew.key]:
+                del task.team[crew.key]
+            busy[crew.key] -= n
+            self._send_off(crew, n)
+        left = need
+        for k in task.keys:
+            take = min(avail[k], left)
+            if take:
+                avail[k] -= take
+                busy[k] += take
+                self._draw(task, k, take)
+                left -= take
+            if not left:
+                break
+        self.swaps.remove(task)
+        if self.rec.trace:
+            self.rec.log(now, "holdover", self.city, task.site, task.name,
+                         f"swap: {need} held over go off, {need} from the crews on shift")  # fmt: skip
+
+    def _draw(self, task: Task, key: Key, n: int) -> None:
+        """Give `task` `n` people of `key` from the crews on shift: the one leaving first first (or,
+        for a `fresh_first` pool, the one with most time left); the first on among equals."""
+        self.held[key] += n
+        task.team[key] = task.team.get(key, 0) + n
+        crews = self.crews[key]
+        if len(crews) > 1:
+            fresh = key in self.fresh_first
+            crews = sorted(crews, key=lambda c: -c.leave_h if fresh else c.leave_h)
+        for crew in crews:
+            if not crew.on_shift:
+                continue
+            take = min(crew.present - crew.held, n)
+            if take:
+                crew.held += take
+                task.drawn[crew] = task.drawn.get(crew, 0) + take
+                if task not in crew.tasks:
+                    crew.tasks.append(task)
+                n -= take
+                if not n:
+                    return
+        raise AssertionError(f"{self.city} {key}: crews on shift have fewer free people than counted")
 
     def _staff(self, post: PostSlot, avail: dict[Key, int], busy: dict[Key, int], now: float) -> None:
         need = post.required
@@ -320,8 +535,7 @@ class CityBoard:
             if take:
                 avail[k] -= take
                 busy[k] += take
-                self.held[k] += take
-                task.team[k] = take
+                self._draw(task, k, take)
                 need -= take
             if need == 0:
                 break

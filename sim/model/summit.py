@@ -15,7 +15,7 @@ from sim.model.simpy_compat import CountingEnvironment
 from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
 from sim.model.travel import TravelTimes
-from sim.model.workforce import pools_of, shift_rotation
+from sim.model.workforce import outbreak_days, pools_of, shift_rotation
 from sim.scenario.schema import Delegation, Scenario
 
 __all__ = ["run_replication"]
@@ -72,12 +72,19 @@ class _Build:
 def _add_shifts(b: _Build) -> None:
     """Every (force, city, role) pool on its board, and the shift rotation of those with people."""
     for fname, force in b.s.forces.items():
+        outbreaks = {
+            city: outbreak_days(force, b.clock, b.streams[f"outbreak.{fname}.{city}"])
+            for city in force.city_names
+            if force.outbreak is not None
+        }
         for (city, role), people in pools_of(force).items():
             board = b.boards[city]
             board.add_pool(fname, role, DutyTotals())
             if people:
                 rng = b.streams[f"absence.{fname}.{city}.{role}"]
-                b.env.process(shift_rotation(b.env, board, fname, force, role, people, b.clock, rng, b.rec))
+                b.env.process(
+                    shift_rotation(b.env, board, fname, force, role, b.clock, rng, b.rec, outbreaks.get(city))
+                )
 
 
 def _add_posts(b: _Build) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import math
+from typing import TypeVar
 
 import numpy as np
 import simpy
@@ -12,31 +15,68 @@ from simpy.events import ProcessGenerator
 from sim.model.board import CityBoard
 from sim.model.record import Recorder
 from sim.model.timeline import Clock
-from sim.scenario.schema import Force
+from sim.scenario.schema import Force, ShiftPattern
 
-__all__ = ["apportion", "crew_sizes", "pools_of", "shift_rotation"]
+__all__ = [
+    "apportion",
+    "crew_sizes",
+    "outbreak_days",
+    "pools_at",
+    "pools_of",
+    "shift_rotation",
+    "shifts",
+    "strength_by_time",
+]
+
+K = TypeVar("K")
 
 
-def apportion(total: int, shares: dict[str, float]) -> dict[str, int]:
+def apportion(total: int, shares: dict[K, float]) -> dict[K, int]:
     """Split `total` people by `shares` into whole numbers summing to `total` (largest remainder)."""
     raw = {k: total * v for k, v in shares.items()}
     out = {k: math.floor(v) for k, v in raw.items()}
     left = total - sum(out.values())
-    for k in sorted(raw, key=lambda k: (out[k] - raw[k], list(raw).index(k)))[:left]:
+    order = list(raw)
+    for k in sorted(raw, key=lambda k: (out[k] - raw[k], order.index(k)))[:left]:
         out[k] += 1
     return out
 
 
-def pools_of(force: Force) -> dict[tuple[str, str], int]:
-    """People of a force by (city, role)."""
+def pools_at(force: Force, headcount: int) -> dict[tuple[str, str], int]:
+    """People of a force of `headcount` by (city, role): exact `pools` at their own total, else split
+    by city shares then role shares (the city's own `city_roles` where given)."""
+    if force.pools is not None:
+        exact = {(c, str(r)): n for c, roles in force.pools.items() for r, n in roles.items()}
+        total = sum(exact.values())
+        if headcount == total or not total:
+            return exact if headcount == total else dict.fromkeys(exact, 0)
+        return apportion(headcount, {k: n / total for k, n in exact.items()})
     out = {}
-    for city, n_city in apportion(force.headcount, force.cities).items():
-        for role, n in apportion(n_city, {str(r): share for r, share in force.roles.items()}).items():
+    for city, n_city in apportion(headcount, force.cities or {}).items():
+        roles = force.city_roles.get(city, force.roles)
+        for role, n in apportion(n_city, {str(r): share for r, share in roles.items()}).items():
             out[(city, role)] = n
     return out
 
 
-def binomial_ppf(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+def pools_of(force: Force) -> dict[tuple[str, str], int]:
+    """People of a force by (city, role): the most it ever has there (its headcount if it never changes)."""
+    out = pools_at(force, force.headcount)
+    for step in force.strength:
+        for k, n in pools_at(force, step.headcount).items():
+            out[k] = max(out.get(k, 0), n)
+    return out
+
+
+def strength_by_time(force: Force, clock: Clock) -> list[tuple[float, dict[tuple[str, str], int]]]:
+    """The force's (city, role) pools as a step function of model hours: [(from_h, pools), ...], the
+    first from minus infinity."""
+    steps = [(-math.inf, pools_at(force, force.headcount))]
+    steps += [(clock.hours(st.from_), pools_at(force, st.headcount)) for st in force.strength]
+    return steps
+
+
+def binomial_ppf(u: np.ndarray, n: np.ndarray, p: float | np.ndarray) -> np.ndarray:
     """Smallest k with P(Binomial(n, p) <= k) >= u, elementwise: inverse-CDF draws.
 
     Counts up k = 0, 1, ... while the CDF (scipy.special.bdtr) is below u: absences are few, so
@@ -58,67 +98,126 @@ def crew_sizes(people: int, crews: int) -> list[int]:
     return [base + (i < extra) for i in range(crews)]
 
 
+def shifts(pattern: ShiftPattern, clock: Clock) -> list[tuple[float, float, int]]:
+    """Every shift of the run as (start_h, leave_h, crew index), in order of start (crew on ties).
+
+    `continuous` is one shift for the whole run. `12on12off` and `8h3crew` are a grid of shifts every
+    shift length, aligned on `first_start`, their crews numbered from the first shift of the run. A
+    rotation gives, for each crew and local date, the shift it works that date (counted from
+    `cycle_start`, default the scenario's first date) or a rest day.
+    """
+    horizon = clock.horizon_h
+    if pattern.continuous:
+        return [(0.0, horizon, 0)]
+    length = pattern.length_h
+    first = pattern.first_start.hour + pattern.first_start.minute / 60
+    if pattern.rotation is None and pattern.name in ("12on12off", "8h3crew"):
+        offset = (first - clock.hour_of_day(0.0)) % length
+        t0 = offset - length if offset > 0 else 0.0
+        starts = [float(x) for x in np.arange(t0, horizon, length)]
+        return [(st, min(horizon, st + length), i % pattern.crews) for i, st in enumerate(starts)]
+    days = pattern.days
+    cycle = len(days[0])
+    day0 = clock.start.date()
+    cycle_start = pattern.cycle_start or day0
+    last = clock.local(horizon).date()
+    out = []
+    date = day0 - dt.timedelta(days=1)  # a shift starting the day before may run into the first day
+    while date <= last:
+        k = (date - cycle_start).days % cycle
+        for c, crew in enumerate(days):
+            ch = crew[k]
+            if ch == "-":
+                continue
+            local = dt.datetime.combine(date, pattern.first_start) + dt.timedelta(
+                hours=(int(ch) - 1) * length
+            )
+            st = clock.hours(local)
+            if st + length > 0 and st < horizon:
+                out.append((st, min(horizon, st + length), c))
+        date += dt.timedelta(days=1)
+    out.sort()
+    return out
+
+
+def outbreak_days(force: Force, clock: Clock, rng: np.random.Generator) -> set[int]:
+    """Days of the run (0 = the first local date) inside an outbreak: each day one starts with
+    `prob_per_day`, lasting `days` days. One uniform per day, so the days do not depend on headcount."""
+    ob = force.outbreak
+    if ob is None:
+        return set()
+    n_days = (clock.local(clock.horizon_h).date() - clock.start.date()).days + 1
+    starts = np.flatnonzero(rng.random(n_days) < ob.prob_per_day)
+    return {int(d) + k for d in starts for k in range(ob.days) if int(d) + k < n_days}
+
+
 def shift_rotation(
     env: simpy.Environment,
     board: CityBoard,
     force_name: str,
     force: Force,
     role: str,
-    people: int,
     clock: Clock,
     rng: np.random.Generator,
     rec: Recorder,
+    outbreak: set[int] | None = None,
 ) -> ProcessGenerator:
     """Bring crews on and off duty for the whole run, drawing each shift's absences.
 
-    Crew k starts its shifts at `first_start` + k x shift length, every crews x shift length; the
-    incoming crew arrives `handover_min` early, so the two overlap. Absences are binomial per shift,
-    drawn by inverse CDF from one uniform per shift, so that on common random numbers a larger crew
-    never has fewer people present than a smaller one.
+    The crews of a shift split the (city, role) pool of the force's strength at that shift's start;
+    the incoming crew arrives `handover_min` early, so the two overlap. Absences are binomial per
+    shift (with the outbreak's extra absence on outbreak days), drawn by inverse CDF from one uniform
+    per shift, so that on common random numbers a larger crew never has fewer people present than a
+    smaller one.
     """
     pattern = force.shift
-    sizes = crew_sizes(people, pattern.crews)
-    horizon = clock.horizon_h
-    handover = pattern.handover_min / 60
-    if pattern.pattern == "continuous":
-        starts = [0.0]
-        length = horizon
-    else:
-        length = pattern.shift_h
-        first = pattern.first_start.hour + pattern.first_start.minute / 60
-        offset = (first - clock.hour_of_day(0.0)) % length
-        t0 = offset - length if offset > 0 else 0.0
-        starts = [float(x) for x in np.arange(t0, horizon, length)]
-    u = rng.random(len(starts))
-    crew_of = [i % pattern.crews for i in range(len(starts))]
-    n = np.array([sizes[c] for c in crew_of])
-    absent = np.zeros(len(starts), dtype=int)
-    if force.absence_prob:
-        absent = binomial_ppf(u, n, force.absence_prob)
     city = board.city
-    for i, s in enumerate(starts):
-        arrive = max(0.0, s - handover) if i else max(0.0, s)
+    handover = pattern.handover_min / 60
+    cap = math.inf if pattern.max_holdover_h is None else pattern.max_holdover_h
+    plan = shifts(pattern, clock)
+    steps = strength_by_time(force, clock)
+    sizes_at = [crew_sizes(pools.get((city, role), 0), pattern.crews) for _, pools in steps]
+    step_from = [t for t, _ in steps]
+    n = np.array(
+        [sizes_at[bisect.bisect_right(step_from, max(st, 0.0)) - 1][c] for st, _, c in plan], dtype=int
+    )
+    u = rng.random(len(plan))
+    p: float | np.ndarray = force.absence_prob
+    if outbreak and force.outbreak is not None:
+        day0 = clock.start.date()
+        hit = np.array([(clock.local(max(st, 0.0)).date() - day0).days in outbreak for st, _, _ in plan])
+        p = np.where(
+            hit, 1 - (1 - force.absence_prob) * (1 - force.outbreak.absence_prob), force.absence_prob
+        )
+    absent = np.zeros(len(plan), dtype=int)
+    if np.any(p):
+        absent = binomial_ppf(u, n, p)
+    horizon = clock.horizon_h
+    for i, (st, leave, c) in enumerate(plan):
+        arrive = max(0.0, st - handover)
         if arrive > env.now:
             yield env.timeout(arrive - env.now)
         present = int(n[i] - absent[i])
-        leave = min(horizon, s + length)
-        board.change_supply(force_name, role, present)
+        label = f"crew {c + 1}"
+        board.crew_on(force_name, role, label, present, leave, cap, pattern.teams_from == "fresh_first")
         if rec.trace:
             rec.log(
                 env.now, "shift", city, "", f"{force_name}.{role}",
-                f"crew {crew_of[i] + 1} on until {clock.local(leave):%m-%d %H:%M}: "
+                f"{label} on until {clock.local(leave):%m-%d %H:%M}: "
                 f"{present} present, {int(absent[i])} absent",
             )  # fmt: skip
         if leave < horizon:
-            label = f"crew {crew_of[i] + 1} off: {present} leave"
-            env.process(_off_duty(env, board, force_name, role, present, leave - env.now, rec, label))
+            env.process(_off_duty(env, board, force_name, role, label, leave - env.now, rec))
 
 
 def _off_duty(
-    env: simpy.Environment, board: CityBoard, force: str, role: str, present: int, after: float,
-    rec: Recorder, label: str,
-) -> ProcessGenerator:  # fmt: skip
+    env: simpy.Environment, board: CityBoard, force: str, role: str, crew: str, after: float, rec: Recorder
+) -> ProcessGenerator:
     yield env.timeout(after)
-    board.change_supply(force, role, -present)
+    off = board.crew_off(force, role, crew)
+    if off is None:  # the same crew's next shift follows straight on
+        return
+    leaving, held = off
     if rec.trace:
-        rec.log(env.now, "shift", board.city, "", f"{force}.{role}", label)
+        detail = f"{crew} off: {leaving} leave" + (f", {held} held over" if held else "")
+        rec.log(env.now, "shift", board.city, "", f"{force}.{role}", detail)

@@ -48,8 +48,17 @@ def _check_forces(s: Scenario) -> Found:
     if len(swept) > 1:
         yield ("forces",), f"only one force may be `swept: true`, found {', '.join(swept)}"
     for name, force in s.forces.items():
-        for city in force.cities:
-            yield from _ref(("forces", name, "cities", city), "city", city, s.cities)
+        for field in ("cities", "city_roles", "pools"):
+            for city in getattr(force, field) or {}:
+                yield from _ref(("forces", name, field, city), "city", city, s.cities)
+        if force.swept and force.strength and not force.headcount:
+            yield (
+                ("forces", name, "headcount"),
+                "a swept force with `strength` needs headcount > 0: the sweep "
+                "scales every step by troops / headcount",
+            )
+        for i, step in enumerate(force.strength):
+            yield from _within(s, ("forces", name, "strength", i), step.from_, "from")
 
 
 def _check_sites(s: Scenario) -> Found:

@@ -145,5 +145,5 @@ class Scenario(Strict):
         if name is None:
             raise ValueError("the scenario marks no force as `swept: true`")
         forces = dict(self.forces)
-        forces[name] = forces[name].model_copy(update={"headcount": troops})
+        forces[name] = forces[name].scaled(troops)
         return self.model_copy(update={"forces": forces})

@@ -46,11 +46,18 @@ def _places(s: Scenario) -> list[str]:
 def _forces(s: Scenario) -> list[str]:
     out = [f"forces ({len(s.forces)}):"]
     for name, f in s.forces.items():
-        split = ", ".join(f"{c} {v:.0%}" for c, v in f.cities.items())
-        roles = ", ".join(f"{r} {v:.0%}" for r, v in f.roles.items())
+        if f.pools is not None:
+            split = "; ".join(
+                f"{c}: " + ", ".join(f"{r} {n}" for r, n in roles.items()) for c, roles in f.pools.items()
+            )
+        else:
+            cities = ", ".join(f"{c} {v:.0%}" for c, v in (f.cities or {}).items())
+            split = cities + "; " + ", ".join(f"{r} {v:.0%}" for r, v in f.roles.items())
+            split += "".join(f"; {c} own roles" for c in f.city_roles)
         swept = "  [swept by --troops]" if f.swept else ""
+        steps = f", {len(f.strength)} strength changes (peak {f.peak})" if f.strength else ""
         out.append(
-            f"  {name}: {f.headcount} people ({split}; {roles}); {f.shift.pattern}, "
+            f"  {name}: {f.headcount} people ({split}){steps}; {f.shift.name}, "
             f"absence {f.absence_prob:g}{swept}"
         )
     return out

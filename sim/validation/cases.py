@@ -36,9 +36,11 @@ __all__ = [
     "escorts",
     "fuel_balance",
     "fuel_books",
+    "holdover_overtime",
     "incidents",
     "measurement_window",
     "replicate",
+    "rest_rotation",
     "scenario",
     "sortie",
     "time_average",
@@ -61,6 +63,8 @@ QUICK = {
     "aircrew_orbit": 2,
     "fuel_outage": 2,
     "fuel_books": 2,
+    "rest_rotation": 15,
+    "holdover_overtime": 10,
 }
 
 
@@ -140,7 +144,7 @@ def escorts(name: str, quick: bool = False) -> list[Check]:
     (d,) = s.delegations.values()
     (force,) = s.forces.values()
     u = d.unscheduled
-    if u is None or force.shift.pattern != "continuous" or force.absence_prob:
+    if u is None or not force.shift.continuous or force.absence_prob:
         raise ValueError(f"{name}: needs unscheduled trips and escorts always on duty")
     team = d.escort_team or s.tiers[d.tier].escort_team
     q = theory.mmc(u.rate_per_day / 24, 1 / _exponential_mean_h(u.duration_min, "duration_min"),
@@ -162,7 +166,7 @@ def incidents(name: str = "incidents_mm2", quick: bool = False) -> list[Check]:
     s = scenario(name)
     (inc,) = s.incidents.values()
     (force,) = s.forces.values()
-    if inc.busy_includes_travel or inc.hourly_profile is not None or force.shift.pattern != "continuous":
+    if inc.busy_includes_travel or inc.hourly_profile is not None or not force.shift.continuous:
         raise ValueError(f"{name}: needs busy_includes_travel: false, no profile, a team always on duty")
     travel_min = _fixed_h(inc.travel_min, "travel_min") * 60
     q = theory.mmc(inc.rate_per_day / 24, 1 / _exponential_mean_h(inc.on_scene_min, "on_scene_min"),
@@ -186,7 +190,7 @@ def absence(name: str = "absence", quick: bool = False) -> list[Check]:
     s = scenario(name)
     (force,) = s.forces.values()
     (post,) = s.posts.values()
-    crews, shift_h = force.shift.crews, force.shift.shift_h
+    crews, shift_h = force.shift.crews, force.shift.length_h
     if force.headcount % crews or force.shift.first_start != s.start.time() or force.shift.handover_min:
         raise ValueError(f"{name}: needs equal crews, shifts starting with the scenario, no overlap")
     p_short, expected = theory.absence_shortfall(force.headcount // crews, force.absence_prob, post.required)
@@ -208,6 +212,45 @@ def absence(name: str = "absence", quick: bool = False) -> list[Check]:
         Check(name, "P(shift short)", p_short, "proportion", successes=int((x > 1e-9).sum()), trials=x.size),
         Check(name, "E[shortfall]", expected, "mean", tuple(x.tolist())),
     ]
+
+
+# -- duty -----------------------------------------------------------------------------------------------
+def rest_rotation(name: str = "rest_rotation", quick: bool = False) -> list[Check]:
+    """A rotation with rest days: on-duty person-hours / headcount-hours = (1 - p) x its on share."""
+    s = scenario(name)
+    (force,) = s.forces.values()
+    pattern = force.shift
+    if s.posts or s.incidents or s.delegations or pattern.handover_min or force.strength or force.outbreak:
+        raise ValueError(f"{name}: needs one force, no demand, no handover, constant strength")
+    if force.headcount % pattern.crews:
+        raise ValueError(f"{name}: needs equal crews")
+    expected = theory.rotation_share(pattern.days, pattern.length_h, force.absence_prob)
+    shares = []
+    for r in replicate(s, _replications(s, quick)):
+        on = sum(d.on_duty_ph for d in r.duty.values())
+        shares.append(on / (force.headcount * r.horizon_h))
+    return [Check(name, "on-duty share", expected, "mean", tuple(shares))]
+
+
+def holdover_overtime(name: str = "holdover_overtime", quick: bool = False) -> list[Check]:
+    """Fixed-length Poisson tasks held over past shift ends: overtime per task = L^2 / (2 S)."""
+    s = scenario(name)
+    (force,) = s.forces.values()
+    (inc,) = s.incidents.values()
+    shift_h = force.shift.length_h
+    if inc.busy_includes_travel or inc.hourly_profile is not None or force.absence_prob:
+        raise ValueError(f"{name}: needs busy time on scene only, no profile, no absence")
+    if force.shift.handover_min or force.shift.first_start != s.start.time():
+        raise ValueError(f"{name}: needs no handover and shifts starting with the scenario")
+    task_h = _fixed_h(inc.on_scene_min, "on_scene_min")
+    expected = theory.holdover_overtime(task_h, shift_h)
+    per_task = []
+    for r in replicate(s, _replications(s, quick)):
+        if any(g.demand == "response" for g in r.gaps):
+            raise RuntimeError(f"{name}: an incident waited for a team; the force must be ample")
+        overtime = sum(d.overtime_ph for d in r.duty.values())
+        per_task.append(overtime / (inc.rate_per_day / 24 * (r.horizon_h - shift_h)))
+    return [Check(name, "overtime per task (h)", expected, "mean", tuple(per_task))]
 
 
 # -- air ------------------------------------------------------------------------------------------------
@@ -372,4 +415,6 @@ CASES: dict[str, Callable[[bool], list[Check]]] = {
     "availability": lambda quick: availability("availability", quick),
     "fuel_outage": lambda quick: fuel_balance("fuel_outage", quick),
     "fuel_books": lambda quick: fuel_books(quick),
+    "rest_rotation": lambda quick: rest_rotation("rest_rotation", quick),
+    "holdover_overtime": lambda quick: holdover_overtime("holdover_overtime", quick),
 }

@@ -18,9 +18,11 @@ __all__ = [
     "availability",
     "availability_start_up_bias",
     "fuel_first_outage",
+    "holdover_overtime",
     "mmc",
     "orbit_crew_coverage",
     "orbit_crews",
+    "rotation_share",
     "sortie_coverage",
 ]
 
@@ -158,3 +160,19 @@ def fuel_first_outage(
         raise ValueError("the next delivery would not end the outage: the closed form does not apply")
     ends = first_delivery_h + k * cycle_h
     return t_out, ends - t_out, k
+
+
+def rotation_share(days: tuple[str, ...], shift_h: float, p_absent: float = 0.0) -> float:
+    """Share of headcount-hours on duty under a rotation of equal crews (one string per crew, a
+    character per day, `-` a rest day) of `shift_h`-hour shifts, each person absent with `p_absent`:
+    (1 - p) x mean over crews of (working days x shift_h) / (cycle days x 24)."""
+    on = sum(ch != "-" for crew in days for ch in crew)
+    return (1 - p_absent) * on * shift_h / (len(days) * len(days[0]) * 24)
+
+
+def holdover_overtime(task_h: float, shift_h: float) -> float:
+    """Expected overtime of one task of fixed length L <= S started uniformly within an S-hour shift:
+    it runs over the shift end by max(0, L - (S - u)), u ~ U(0, S), so L^2 / (2 S)."""
+    if not 0 <= task_h <= shift_h:
+        raise ValueError("the closed form needs 0 <= L <= S")
+    return task_h**2 / (2 * shift_h)

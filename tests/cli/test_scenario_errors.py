@@ -455,6 +455,43 @@ FIELDS = {
         "departure.scheduled must be after",
         at="  usa:",
     ),
+    "rotation-without-rest-over-its-day-limit": after(
+        "    absence_prob: 0.05",
+        "    shift: {shift_h: 12, rotation: ['1', '2'], max_consecutive_days: 6}",
+        "forces.police.shift",
+        "the rotation works every day in a row, more than max_consecutive_days 6",
+    ),
+    "rotation-over-its-weekly-hours": after(
+        "    absence_prob: 0.05",
+        "    shift: {shift_h: 12, rotation: ['1111-11', '2222-22'], max_hours_week: 60}",
+        "forces.police.shift",
+        "the rotation works up to 72 h in 7 days, more than max_hours_week 60",
+    ),
+    "pattern-and-rotation": after(
+        "    absence_prob: 0.05",
+        "    shift: {pattern: 8h3crew, shift_h: 8, rotation: ['1', '2', '3']}",
+        "forces.police.shift",
+        "give either `pattern` (8h3crew) or `shift_h` and `rotation`, not both",
+    ),
+    "rotation-shift-that-does-not-exist": after(
+        "    absence_prob: 0.05",
+        "    shift: {shift_h: 12, rotation: ['13']}",
+        "forces.police.shift",
+        "shift 3 does not exist: 12-hour shifts make 2 a day",
+    ),
+    "pools-not-adding-up-to-headcount": bad(
+        "    cities:\n      lima: 1.0\n    absence_prob",
+        "    pools:\n      lima: {security: 30, logistics: 5}\n    absence_prob",
+        "forces.police",
+        "`pools` add up to 35 people but headcount is 40",
+        at="  police:",
+    ),
+    "strength-steps-out-of-order": after(
+        "    absence_prob: 0.05",
+        "    strength: [{from: 2024-11-16 00:00, headcount: 80}, {from: 2024-11-15 00:00, headcount: 60}]",
+        "forces.police.strength",
+        "steps must be in time order: 2024-11-15 00:00:00 is not after 2024-11-16 00:00:00",
+    ),
 }
 
 

@@ -1,10 +1,10 @@
 """Hypothesis strategies for random small valid scenarios, built as plain data and validated.
 
 Every scenario drawn here is valid by construction (the loader's checks must accept it): one or two
-cities, a few sites, forces with random shifts and absences, posts with explicit or daily windows,
-delegations with programmes and unscheduled trips, incident streams, and (sometimes) helicopters,
-tankers, air coverage, fuel points and trucks. Horizons are short (12-48 h) so that a replication
-takes milliseconds.
+cities, a few sites, forces with random shifts, hold-over rules and absences, posts with explicit or
+daily windows, delegations with programmes and unscheduled trips, incident streams, and (sometimes)
+helicopters, tankers, air coverage, fuel points and trucks. Horizons are short (12-48 h) so that a
+replication takes milliseconds.
 """
 
 from __future__ import annotations
@@ -93,12 +93,16 @@ def scenario_data(
             "cities": split,
             "roles": dict(draw(st.sampled_from(ROLE_SPLITS))),  # a copy: mutations must not reach it
             "shift": {
-                "pattern": draw(st.sampled_from(["12on12off", "8h3crew", "continuous"])),
+                "pattern": draw(st.sampled_from(["12on12off", "8h3crew", "continuous", "panama"])),
                 "first_start": _clock(draw),
                 "handover_min": draw(st.sampled_from([0, 15, 30, 60])),
+                "teams_from": draw(st.sampled_from(["leaving_first", "fresh_first"])),
             },
             "absence_prob": draw(st.sampled_from([0.0, 0.05, 0.2, 0.5])),
         }
+        cap = draw(st.sampled_from([None, 0.0, 1.0]))  # hold-over: uncapped, swapped at once, after 1 h
+        if cap is not None:
+            forces[f"f{i}"]["shift"]["max_holdover_h"] = cap
     if swept:
         forces["f0"]["swept"] = True
     force_names = list(forces)

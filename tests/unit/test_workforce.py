@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from sim.model.workforce import apportion, binomial_ppf, crew_sizes
+from sim.model.workforce import apportion, binomial_ppf, crew_sizes, pools_at, pools_of
+from sim.scenario.schema import Force
 
 U = st.integers(0, 2**53 - 1).map(lambda k: k / 2**53)  # what Generator.random() can return
 
@@ -47,3 +48,48 @@ def test_apportion_sums_to_total_and_stays_within_one_of_the_share(total, weight
 def test_crew_sizes_are_even_larger_first():
     assert crew_sizes(11, 3) == [4, 4, 3]
     assert crew_sizes(2, 3) == [1, 1, 0]
+
+
+def _force(**fields):
+    return Force.model_validate({"headcount": 100, **fields})
+
+
+def test_pools_are_exact_at_their_total_and_split_in_proportion_otherwise():
+    f = _force(pools={"lima": {"security": 60, "aviation": 15}, "pisco": {"security": 25}})
+    assert pools_at(f, 100) == {("lima", "security"): 60, ("lima", "aviation"): 15, ("pisco", "security"): 25}
+    doubled = {("lima", "security"): 120, ("lima", "aviation"): 30, ("pisco", "security"): 50}
+    assert pools_at(f, 200) == doubled
+    assert sum(pools_at(f, 37).values()) == 37
+
+
+def test_a_city_with_its_own_roles_splits_its_people_its_own_way():
+    f = _force(
+        cities={"lima": 0.5, "pisco": 0.5},
+        roles={"security": 1.0},
+        city_roles={"pisco": {"security": 0.4, "aviation": 0.6}},
+    )
+    assert pools_of(f) == {("lima", "security"): 50, ("pisco", "security"): 20, ("pisco", "aviation"): 30}
+
+
+def test_pools_of_is_the_peak_of_every_strength_step():
+    f = _force(
+        cities={"lima": 1.0},
+        strength=[
+            {"from": "2024-11-10T00:00", "headcount": 300},
+            {"from": "2024-11-12T00:00", "headcount": 0},
+        ],
+    )
+    assert pools_of(f) == {("lima", "security"): 300}
+    assert f.peak == 300
+
+
+@given(base=st.integers(1, 500), low=st.integers(0, 2000), more=st.integers(1, 500))
+def test_scaling_for_the_sweep_never_makes_a_larger_level_smaller_at_any_step(base, low, more):
+    steps = [
+        {"from": "2024-11-10T00:00", "headcount": 3 * base},
+        {"from": "2024-11-12T00:00", "headcount": 7},
+    ]
+    f = _force(headcount=base, cities={"lima": 1.0}, strength=steps)
+    small, large = f.scaled(low), f.scaled(low + more)
+    assert large.headcount > small.headcount
+    assert all(b.headcount >= a.headcount for a, b in zip(small.strength, large.strength, strict=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -105,3 +106,13 @@ def test_time_average_of_a_step_function():
     assert time_average(steps, 0.0, 4.0) == pytest.approx((2 * 2 + 1) / 4)
     assert time_average(steps, 2.0, 5.0) == pytest.approx((2 + 1) / 3)
     assert math.isclose(time_average([(0.0, 3)], 10.0, 20.0), 3.0)
+
+
+def test_rotation_share_and_holdover_overtime_on_values_worked_by_hand():
+    assert theory.rotation_share(("11111--",), 24.0) == pytest.approx(5 / 7)
+    assert theory.rotation_share(("1", "2"), 12.0) == pytest.approx(1 / 2)  # 12on12off
+    assert theory.rotation_share(("11111--", "22222--"), 12.0, 0.1) == pytest.approx(0.9 * 5 / 7 / 2)
+    assert theory.holdover_overtime(4.0, 12.0) == pytest.approx(16 / 24)
+    # The closed form against the integral of max(0, L - (S - u)) over u uniform on [0, S).
+    u = (np.arange(120_000) + 0.5) / 120_000 * 12.0
+    assert theory.holdover_overtime(4.0, 12.0) == pytest.approx(np.maximum(0, 4.0 - (12.0 - u)).mean())
