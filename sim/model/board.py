@@ -450,20 +450,23 @@ class CityBoard:
                 del task.team[crew.key]
             busy[crew.key] -= n
             self._send_off(crew, n)
-        left = need
-        for k in task.keys:
-            take = min(avail[k], left)
-            if take:
-                avail[k] -= take
-                busy[k] += take
-                self._draw(task, k, take)
-                left -= take
-            if not left:
-                break
+        self._take(task, need, avail, busy)
         self.swaps.remove(task)
         if self.rec.trace:
             self.rec.log(now, "holdover", self.city, task.site, task.name,
                          f"swap: {need} held over go off, {need} from the crews on shift")  # fmt: skip
+
+    def _take(self, task: Task, need: int, avail: dict[Key, int], busy: dict[Key, int]) -> None:
+        """Give `task` `need` free people (there are enough), from its forces in order of preference."""
+        for k in task.keys:
+            take = min(avail[k], need)
+            if take:
+                avail[k] -= take
+                busy[k] += take
+                self._draw(task, k, take)
+                need -= take
+            if not need:
+                break
 
     def _draw(self, task: Task, key: Key, n: int) -> None:
         """Give `task` `n` people of `key` from the crews on shift: the one leaving first first (or,
@@ -529,16 +532,7 @@ class CityBoard:
     def _start(self, task: Task, avail: dict[Key, int], busy: dict[Key, int], now: float) -> bool:
         if sum(avail[k] for k in task.keys) < task.size:
             return False
-        need = task.size
-        for k in task.keys:
-            take = min(avail[k], need)
-            if take:
-                avail[k] -= take
-                busy[k] += take
-                self._draw(task, k, take)
-                need -= take
-            if need == 0:
-                break
+        self._take(task, task.size, avail, busy)
         task.started_h = now
         if now > task.requested_h:
             self.rec.gap(
