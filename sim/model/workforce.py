@@ -9,7 +9,6 @@ from typing import TypeVar
 
 import numpy as np
 import simpy
-from scipy import special
 from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
@@ -82,6 +81,8 @@ def binomial_ppf(u: np.ndarray, n: np.ndarray, p: float | np.ndarray) -> np.ndar
     Counts up k = 0, 1, ... while the CDF (scipy.special.bdtr) is below u: absences are few, so
     this takes a handful of vectorised steps.
     """
+    from scipy import special  # imported here: scipy.special costs ~0.3 s at start-up
+
     n = np.asarray(n, dtype=int)
     k = np.zeros_like(n)
     todo = special.bdtr(k, n, p) < u

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
-from scipy import special
 
 from sim.scenario.types import NonNegative, Positive, Strict, safe_weights
 
@@ -166,6 +165,11 @@ class Triangular(_Dist):
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
 
+def _ndtr(x: float) -> float:
+    """The standard normal CDF at `x` (what scipy.special.ndtr computes, without importing scipy)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
 class Normal(_Dist):
     """Normal with the given mean and sd, truncated to [low, high] (low defaults to 0).
 
@@ -186,7 +190,7 @@ class Normal(_Dist):
         if self.high is not None and self.high <= self.low:
             raise ValueError(f"high ({self.high}) must exceed low ({self.low})")
         a, b = self._ab()
-        if special.ndtr(b) - special.ndtr(a) < 1e-9:
+        if _ndtr(b) - _ndtr(a) < 1e-9:
             raise ValueError("almost no probability lies between low and high")
         return self
 
@@ -204,7 +208,7 @@ class Normal(_Dist):
     def sample(self, rng: np.random.Generator) -> float:
         a, b = self._ab()
         hi = math.inf if self.high is None else self.high
-        if special.ndtr(-a) - special.ndtr(-b) >= 0.25:
+        if _ndtr(-a) - _ndtr(-b) >= 0.25:
             # Rejection is exact and fast while the truncation removes little mass.
             for _ in range(64):
                 x = rng.normal(self.mean_, self.sd)
@@ -212,6 +216,8 @@ class Normal(_Dist):
                     return float(x)
         # Inverse CDF, for a tight truncation (a scipy frozen distribution per draw costs ~0.5 ms).
         # Right of the mode, survival probabilities keep the precision that the CDF loses there.
+        from scipy import special  # imported here: scipy.special costs ~0.3 s at start-up
+
         tail = a > 0
         lo_p, hi_p = (special.ndtr(-b), special.ndtr(-a)) if tail else (special.ndtr(a), special.ndtr(b))
         p = min(max(lo_p + rng.random() * (hi_p - lo_p), _TINY), 1 - _EPS)
