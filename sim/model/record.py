@@ -182,6 +182,12 @@ class AircraftLedger:
     maintenances: int = 0
     air_refuels: int = 0
     offloaded_gal: float = 0.0
+    # The fuel books: gallons drawn from fuel points (whole gallons) and put into the tanks on the
+    # ground, and the least and most fuel aboard at any moment of the run.
+    drawn_gal: int = 0
+    refuelled_gal: float = 0.0
+    fuel_low_gal: float = math.inf
+    fuel_high_gal: float = -math.inf
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 from sim.scenario.places import haversine_km, site_latlon
 from sim.scenario.schema import AirStation, Post, Scenario
-from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS
+from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS, MIN_ON_STATION_H
 
 __all__ = ["check_scenario"]
 
@@ -167,32 +167,73 @@ def _check_air(s: Scenario) -> Found:
         yield from _ref(("fuel_trucks", name, "operator"), "force", ft.operator, s.forces)
 
 
-def _air_requirements(s: Scenario) -> Iterator[tuple[str, str, str]]:
-    """(requirement, aircraft type, site over) of every air coverage requirement and every delegation
-    overwatch, for requirements whose type and site exist."""
+def _air_requirements(s: Scenario) -> Iterator[tuple[str, str, str, tuple[Any, ...]]]:
+    """(requirement, aircraft type, site over, where to locate a refusal) of every air coverage
+    requirement, every delegation overwatch and every incident stream's air alert."""
     for name, st in s.air_coverage.items():
-        yield f"air_coverage {name!r}", st.type, st.over
+        yield f"air_coverage {name!r}", st.type, st.over, ("air_coverage", name, "over")
     ow = s.delegation_overwatch
     if ow is not None:
         for name, d in s.delegations.items():
             if d.air_overwatch:
-                yield f"the overwatch of delegation {name!r}", ow.type, d.hotel
+                yield (
+                    f"the overwatch of delegation {name!r}",
+                    ow.type,
+                    d.hotel,
+                    ("delegations", name, "hotel"),
+                )
 
 
-def _check_aircrew(s: Scenario) -> Found:
-    """An aircrew's duty period covers preflight, the flights out and back from the nearest base of its
-    type to each station it must keep, and postflight, with time left on station."""
-    worst: dict[str, tuple[float, str, str, str]] = {}  # type -> (transit, requirement, over, base)
-    for requirement, type_name, over in _air_requirements(s):
+def _nearest_transits(s: Scenario) -> Iterator[tuple[str, str, str, tuple[Any, ...], float, str]]:
+    """(requirement, type, over, path, transit h, base) from the nearest base of the requirement's type,
+    for every air requirement whose type, site and bases exist."""
+    for requirement, type_name, over, path in _air_requirements(s):
         t = s.aircraft_types.get(type_name)
-        if t is None or t.aircrew is None or over not in s.sites:
+        if t is None or over not in s.sites:
             continue
         bases = {g.base for g in s.aircraft.values() if g.type == type_name and g.count and g.base in s.sites}
         if not bases:
             continue
         here = site_latlon(s.sites[over], s.cities)
         km, base = min((haversine_km(*site_latlon(s.sites[b], s.cities), *here), b) for b in sorted(bases))
-        transit = km / (t.cruise_kt * 1.852)
+        yield requirement, type_name, over, path, km / (t.cruise_kt * 1.852), base
+
+
+def _check_reach(s: Scenario) -> Found:
+    """Each air requirement can be reached from the nearest base of its type and held at least
+    `MIN_ON_STATION_H`: the flight out and back plus the reserve within the endurance, and the flight out
+    and back within the crew's `crew_duty_h` (types with `aircrew`: `max_duty_h`, in `_check_aircrew`)."""
+    for requirement, type_name, over, path, transit, base in _nearest_transits(s):
+        t = s.aircraft_types[type_name]
+        flights = f"transit {transit:.2f} h out and {transit:.2f} h back (from {base!r}, the nearest base of "
+        flights += f"{type_name!r})"
+        need = 2 * transit + t.reserve_min / 60
+        if need > t.endurance_h - MIN_ON_STATION_H:
+            yield (
+                path,
+                (
+                    f"{requirement} over {over!r} is out of reach of {type_name!r}: {flights} + reserve "
+                    f"{t.reserve_min / 60:.2f} h = {need:.2f} h, but its endurance is {t.endurance_h:.2f} h "
+                    f"({t.fuel_capacity_gal:g} gal / {t.burn_gal_per_h:g} gal/h)"
+                ),
+            )
+        elif t.aircrew is None and 2 * transit > t.crew_duty_h - MIN_ON_STATION_H:
+            yield (
+                ("aircraft_types", type_name, "crew_duty_h"),
+                (
+                    f"crew_duty_h ({t.crew_duty_h:g} h) leaves no time on station for {requirement} over "
+                    f"{over!r}: {flights} = {2 * transit:.2f} h"
+                ),
+            )
+
+
+def _check_aircrew(s: Scenario) -> Found:
+    """An aircrew's duty period covers preflight, the flights out and back from the nearest base of its
+    type to each station it must keep, and postflight, with time left on station."""
+    worst: dict[str, tuple[float, str, str, str]] = {}  # type -> (transit, requirement, over, base)
+    for requirement, type_name, over, _, transit, base in _nearest_transits(s):
+        if s.aircraft_types[type_name].aircrew is None:
+            continue
         if type_name not in worst or transit > worst[type_name][0]:
             worst[type_name] = (transit, requirement, over, base)
     tankers: dict[str, list[str]] = {}
@@ -214,7 +255,7 @@ def _check_aircrew(s: Scenario) -> Found:
         crew = s.aircraft_types[type_name].aircrew
         assert crew is not None
         need = crew.preflight_h + 2 * transit + crew.postflight_h
-        if crew.max_duty_h <= need:
+        if need > crew.max_duty_h - MIN_ON_STATION_H:
             yield (
                 ("aircraft_types", type_name, "aircrew", "max_duty_h"),
                 (
@@ -316,6 +357,7 @@ def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         _check_delegations,
         _check_incidents,
         _check_air,
+        _check_reach,
         _check_aircrew,
         _check_targets,
         _check_peak,
