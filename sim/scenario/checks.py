@@ -11,6 +11,7 @@ from typing import Any
 
 from sim.scenario.places import haversine_km, site_latlon
 from sim.scenario.schema import AirStation, Post, Scenario
+from sim.scenario.targets import AIR_ALERT_METRICS
 from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS, MIN_ON_STATION_H
 
 __all__ = ["check_scenario"]
@@ -129,6 +130,20 @@ def _check_incidents(s: Scenario) -> Found:
         for i, force in enumerate(inc.forces):
             yield from _ref(("incidents", name, "forces", i), "force", force, s.forces)
         yield from _span(s, ("incidents", name), inc.first, inc.last)
+        alert = inc.air_alert
+        if alert is not None:
+            path = ("incidents", name, "air_alert")
+            yield from _ref((*path, "type"), "aircraft type", alert.type, s.aircraft_types)
+            if alert.site not in s.sites:
+                yield (*path, "site"), _known("site", alert.site, s.sites)
+            elif s.sites[alert.site].city != inc.city:
+                yield (
+                    (*path, "site"),
+                    f"site {alert.site!r} is in {s.sites[alert.site].city}, but the stream's incidents are "
+                    f"in {inc.city}",
+                )
+            if alert.type in s.aircraft_types and not any(g.type == alert.type for g in s.aircraft.values()):
+                yield (*path, "type"), f"no aircraft of type {alert.type!r} is based anywhere to answer it"
 
 
 def _check_air(s: Scenario) -> Found:
@@ -182,6 +197,11 @@ def _air_requirements(s: Scenario) -> Iterator[tuple[str, str, str, tuple[Any, .
                     d.hotel,
                     ("delegations", name, "hotel"),
                 )
+    for name, inc in s.incidents.items():
+        alert = inc.air_alert
+        if alert is not None:
+            path = ("incidents", name, "air_alert", "site")
+            yield f"the air alert of incident stream {name!r}", alert.type, alert.site, path
 
 
 def _nearest_transits(s: Scenario) -> Iterator[tuple[str, str, str, tuple[Any, ...], float, str]]:
@@ -285,6 +305,9 @@ def _demand_exists(s: Scenario, metric: str, key: str, value: str) -> bool:
     """Whether a scope holds any of the demand `metric` measures (a force that staffs no post, a city with
     no delegation: a target there would be met for want of anything to measure)."""
     city_of = {n: site.city for n, site in s.sites.items()}
+    if metric in AIR_ALERT_METRICS:
+        alerted = {n: inc for n, inc in s.incidents.items() if inc.air_alert is not None}
+        return value in alerted if key == "stream" else any(inc.city == value for inc in alerted.values())
     if metric in ("post_coverage", "critical_gap", "gap_person_hours", "critical_gap_person_hours"):
         posts = list(s.posts.values())
         if metric.startswith("critical") and key != "post":

@@ -64,7 +64,8 @@ def _site(lat_quarters: float, kind: str) -> dict[str, Any]:
 def air_fleets(draw: st.DrawFn) -> dict[str, Any]:
     """A one-day air scenario as plain data: MH-60s at `base` (and maybe more at `far`, north of it),
     one or two coverage requirements over `over` (south of it), sometimes a tanker that may give more
-    than it can spare, a fuel point at the base and a truck. Distances, fuel, reserve and crew duty are
+    than it can spare, sometimes incidents answered by an air alert over `over`, a fuel point at the base
+    and a truck. Distances, fuel, reserve and crew duty are
     drawn so that the station is sometimes out of reach: such a scenario is refused by `validate`."""
     over_q = draw(st.sampled_from(QUARTERS))
     far_q = draw(st.sampled_from(QUARTERS))
@@ -111,6 +112,14 @@ def air_fleets(draw: st.DrawFn) -> dict[str, Any]:
             "windows": [{"start": f"2024-11-04T{start:02d}:00", "end": _clock_of(end)}],
         }
     capacity = draw(st.sampled_from([300, 2000]))
+    incidents = {}
+    if draw(st.booleans()):  # incidents answered from the air, over the same station
+        incidents["calls"] = {
+            "city": "lima",
+            "rate_per_day": draw(st.sampled_from([2, 12])),
+            "on_scene_min": draw(st.sampled_from([10, 200])),  # 200: longer than any endurance drawn here
+            "air_alert": {"type": "mh60", "site": "over", "scramble_min": draw(st.sampled_from([0, 10]))},
+        }
     return {
         "name": "air",
         "timezone": "America/Lima",
@@ -129,6 +138,7 @@ def air_fleets(draw: st.DrawFn) -> dict[str, Any]:
         "aircraft_types": types,
         "aircraft": aircraft,
         "air_coverage": coverage,
+        "incidents": incidents,
         "fuel_points": {
             "base_fuel": {
                 "site": "base",

@@ -11,6 +11,7 @@ sortie reaches its station with no time to spend there.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -47,6 +48,9 @@ def _check_books(s: Scenario, r: ReplicationRecord) -> None:
         drawn = sum(ac.drawn_gal for ac in r.aircraft.values() if ac.base == point.site)
         assert point.dispensed_gal == drawn
         assert point.final_gal == point.initial_gal + point.delivered_gal - point.dispensed_gal
+    for x in r.air_responses:  # an alert never answered is a failure: +inf, never left out
+        assert x.waiting == math.isinf(x.wait_min())
+        assert x.waiting or x.wait_min() >= 0
     arrived: dict[str, float] = {}
     for e in r.events:
         if e.kind == "on_station" and e.detail.startswith("on station"):
@@ -76,7 +80,7 @@ def _far_reaches(data) -> bool:
     return reachable(far)
 
 
-@SETTINGS
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(fuel=True), st.integers(0, 3))
 def test_the_fuel_books_balance_on_random_scenarios(s, replication):
     _check_books(s, run_replication(s, replication, trace=True))
