@@ -13,6 +13,7 @@ import re
 from sim.stats import Interval
 
 __all__ = [
+    "WITHIN_WHAT",
     "fmt_interval",
     "fmt_short",
     "fmt_value",
@@ -41,6 +42,9 @@ _NAMES = {
     "response_time_p90_min": "response p90",
     "reached_within_target_frac": "incidents reached within target",
     "unanswered_incidents": "incidents never reached",
+    "air_response_time_p90_min": "air-alert response p90",
+    "air_reached_within_target_frac": "air alerts overhead within target",
+    "unanswered_air_alerts": "air alerts never answered",
     "utilization": "utilisation",
     "overtime_person_hours": "overtime person-hours",
     "air_coverage": "air coverage",
@@ -51,7 +55,10 @@ _NAMES = {
 }
 
 
-_WITHIN = re.compile(r"^(escort|response)_within_(.+)min_frac$")
+_WITHIN = re.compile(r"^(escort|air_response|response)_within_(.+)min_frac$")
+# what each share-within family counts, for people
+WITHIN_WHAT = {"escort": ("movements escorted", "movements"), "response": ("incidents reached", "incidents"),
+               "air_response": ("air alerts overhead", "air-alert incidents")}  # fmt: skip
 
 
 def metric_base(column: str) -> str:
@@ -94,8 +101,7 @@ def metric_name(column: str) -> str:
     """A column's name for people: `post coverage [force us]`, `movements escorted within 15 min`."""
     base, scope, within = metric_base(column), scope_of(column), within_bound(column)
     if within is not None:
-        what = "movements escorted" if within[0] == "escort" else "incidents reached"
-        name = f"{what} within {within[1]:g} min"
+        name = f"{WITHIN_WHAT[within[0]][0]} within {within[1]:g} min"
     else:
         name = _NAMES.get(base, base.replace("_", " "))
     return f"{name} [{scope}]" if scope else name

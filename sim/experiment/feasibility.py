@@ -248,6 +248,8 @@ def _incident_parts(g: _Geometry) -> Iterator[Part]:
     for name, inc in g.s.incidents.items():
         n = inc.rate_per_day * g.span_h(inc.first, inc.last) / 24
         yield _part(("incidents", name), f"incidents of stream {name}", n, "incident")
+        if inc.air_alert is not None:  # each also flies an alert sortie
+            yield _part(("incidents", name, "air_alert"), f"air alert sorties of stream {name}", n, "sortie")
 
 
 @dataclass(frozen=True)
@@ -511,7 +513,7 @@ def demand_warnings(scenario: Scenario, troops: int | None = None) -> list[str]:
             )
     for name, inc in s.incidents.items():
         have = people(inc.forces, inc.city, "security")
-        if inc.rate_per_day > 0 and have < inc.team:
+        if inc.team is not None and inc.rate_per_day > 0 and have < inc.team:
             out.append(
                 f"incidents {name} can never be answered: a team is {inc.team:,}, but its forces "
                 f"({named(inc.forces)}) have {have:,} security people in {inc.city} in all"

@@ -179,6 +179,27 @@ def unanswered_incidents(r: ReplicationRecord) -> float:
     return float(sum(1 for x in r.responses if not x.dispatched))
 
 
+def air_response_times_min(r: ReplicationRecord) -> np.ndarray:
+    """Each air-alert incident's time to overhead (wait for an aircraft and crew, scramble, transit),
+    +inf for one no aircraft was called for."""
+    return np.array([x.wait_min() for x in r.air_responses], dtype=float)
+
+
+def air_response_time_p90_min(r: ReplicationRecord) -> float:
+    """90th percentile of air-alert times to overhead, unanswered alerts as +inf."""
+    return percentile(air_response_times_min(r), 90)
+
+
+def air_reached_within_target_frac(r: ReplicationRecord) -> float:
+    """Share of air-alert incidents overhead within their stream's `air_alert.target_min`."""
+    return share(within(x, r.horizon_h, x.target_min) for x in r.air_responses)
+
+
+def unanswered_air_alerts(r: ReplicationRecord) -> float:
+    """Air-alert incidents no aircraft was called for before the end of the run."""
+    return float(sum(1 for x in r.air_responses if x.waiting))
+
+
 def utilization(r: ReplicationRecord) -> float:
     """Busy person-hours ÷ on-duty person-hours, over every force, city and role."""
     on = sum(d.on_duty_ph for d in r.duty.values())
@@ -236,6 +257,9 @@ METRICS: dict[str, Callable[[ReplicationRecord], float]] = {
     "response_time_p90_min": response_time_p90_min,
     "reached_within_target_frac": reached_within_target_frac,
     "unanswered_incidents": unanswered_incidents,
+    "air_response_time_p90_min": air_response_time_p90_min,
+    "air_reached_within_target_frac": air_reached_within_target_frac,
+    "unanswered_air_alerts": unanswered_air_alerts,
     "utilization": utilization,
     "overtime_person_hours": overtime_person_hours,
     "air_coverage": air_coverage,

@@ -35,6 +35,7 @@ def scoped_metrics(r: ReplicationRecord, scopes: Scopes) -> dict[str, float]:
     _posts(r, scopes, out)
     _escorts(r, scopes, out)
     _incidents(r, scopes, out)
+    _alerts(r, scopes, out)
     _air(r, scopes, out)
     for name in scopes.fuel_points:
         ledger = r.fuel.get(name)
@@ -128,6 +129,24 @@ def _incidents(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> N
         out[column("unanswered_incidents", scope)] = float(sum(x.waiting for x in items))
         for bound in scopes.response_bounds:
             out[column(within_metric("response", bound), scope)] = within_share(items, r.horizon_h, bound)
+
+
+def _alerts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    for bound in scopes.air_response_bounds:
+        out[within_metric("air_response", bound)] = within_share(r.air_responses, r.horizon_h, bound)
+    groups = _grouped((scopes.alert_groups[x.stream], x) for x in r.air_responses)
+    for scope in scopes.alert_scopes:
+        items: list[ResponseRecord] = groups.get(scope, [])
+        if not items:
+            continue
+        times = np.array([x.wait_min() for x in items], dtype=float)
+        out[column("air_response_time_p90_min", scope)] = percentile(times, 90)
+        out[column("air_reached_within_target_frac", scope)] = share(
+            within(x, r.horizon_h, x.target_min) for x in items
+        )
+        out[column("unanswered_air_alerts", scope)] = float(sum(x.waiting for x in items))
+        for bound in scopes.air_response_bounds:
+            out[column(within_metric("air_response", bound), scope)] = within_share(items, r.horizon_h, bound)
 
 
 def _air(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sim.scenario.schema import Scenario
-from sim.scenario.targets import PERCENTILES, Target
+from sim.scenario.targets import AIR_ALERT_METRICS, PERCENTILES, Target
 
 __all__ = ["PostScope", "Scopes", "column", "within_metric"]
 
@@ -34,7 +34,7 @@ def column(metric: str, scope: Scope) -> str:
 
 
 def within_metric(family: str, bound_min: float) -> str:
-    """The share-within metric of `family` ("escort" or "response") for a bound in minutes:
+    """The share-within metric of `family` ("escort", "response" or "air_response") for a bound in minutes:
     `escort_within_15min_frac`."""
     return f"{family}_within_{bound_min:g}min_frac"
 
@@ -61,12 +61,15 @@ class Scopes:
     escort_scopes: tuple[Scope, ...]
     stream_groups: dict[str, tuple[Scope, ...]]  # incident stream → the scopes it counts in
     incident_scopes: tuple[Scope, ...]
+    alert_groups: dict[str, tuple[Scope, ...]]  # incident stream with an air alert → its scopes
+    alert_scopes: tuple[Scope, ...]
     requirement_of: dict[str, str]  # air station name → requirement scope value
     requirement_city: dict[str, str]
     fuel_points: tuple[str, ...]
     duty_scopes: tuple[Scope, ...]
     escort_bounds: tuple[float, ...]
     response_bounds: tuple[float, ...]
+    air_response_bounds: tuple[float, ...]
 
     @classmethod
     def of(cls, s: Scenario) -> Scopes:
@@ -85,6 +88,7 @@ class Scopes:
         stream_groups: dict[str, tuple[Scope, ...]] = {
             name: ((), (("stream", name),), (("city", inc.city),)) for name, inc in s.incidents.items()
         }
+        alert_groups = {name: groups for name, groups in stream_groups.items() if s.incidents[name].air_alert}
         requirement_of = {name: name for name in s.air_coverage}
         requirement_city = {name: city_of[st.over] for name, st in s.air_coverage.items()}
         if s.delegation_overwatch is not None:
@@ -101,12 +105,15 @@ class Scopes:
             escort_scopes=_union(escort_groups.values()),
             stream_groups=stream_groups,
             incident_scopes=_union(stream_groups.values()),
+            alert_groups=alert_groups,
+            alert_scopes=_union(alert_groups.values()),
             requirement_of=requirement_of,
             requirement_city=requirement_city,
             fuel_points=tuple(s.fuel_points),
             duty_scopes=_duty_scopes(s),
             escort_bounds=_bounds(targets, "escort"),
             response_bounds=_bounds(targets, "response"),
+            air_response_bounds=_bounds(targets, "air_response"),
         )
 
     def columns(self) -> list[str]:
@@ -123,6 +130,9 @@ class Scopes:
         out += [column(m, scope) for scope in self.escort_scopes for m in escort]
         incident = (*INCIDENT_METRICS, *(within_metric("response", b) for b in self.response_bounds))
         out += [column(m, scope) for scope in self.incident_scopes for m in incident]
+        out += [within_metric("air_response", b) for b in self.air_response_bounds]
+        alert = (*AIR_ALERT_METRICS, *(within_metric("air_response", b) for b in self.air_response_bounds))
+        out += [column(m, scope) for scope in self.alert_scopes for m in alert]
         out += [column("air_coverage", scope) for scope in self.air_scopes()]
         out += [column("fuel_outage_h", (("fuel_point", f),)) for f in self.fuel_points]
         out += [column(m, scope) for scope in self.duty_scopes for m in DUTY_METRICS]

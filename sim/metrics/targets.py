@@ -54,7 +54,7 @@ def spec_of(t: Target) -> TargetSpec:
     """The check a target stands for: the column it reads, the bound, the limit."""
     scope = () if t.scope is None else (t.scope,)
     where = "" if t.scope is None else f"{t.scope[0]}={t.scope[1]}"
-    family = "escort" if t.metric.startswith("escort") else "response"
+    family = next((f for f in ("escort", "air_response") if t.metric.startswith(f)), "response")
     if t.metric in PERCENTILES:
         bound_min = float(t.max)  # type: ignore[arg-type]  # a percentile target has a max (schema)
         col = column(within_metric(family, bound_min), scope)

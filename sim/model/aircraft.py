@@ -20,6 +20,7 @@ from sim.model.board import CityBoard, Task
 from sim.model.fuel import FuelStation
 from sim.model.record import AircraftLedger, Recorder
 from sim.scenario.air import AircraftType
+from sim.scenario.types import MIN_ON_STATION_H
 
 __all__ = ["KT_TO_KMH", "AirContext", "Aircraft", "CrewHold", "Fleet"]
 
@@ -42,6 +43,13 @@ class Aircraft:
         self.next_failure_fh: float | None = None  # cumulative flight hours of the next failure
         self.down_from: float | None = None  # under repair or maintenance since
         self.ledger = AircraftLedger(type_name, base, city)
+        self.set_fuel(self.fuel)
+
+    def set_fuel(self, gallons: float) -> None:
+        """Fuel aboard is now `gallons`; the ledger keeps the least and most ever aboard."""
+        self.fuel = gallons
+        self.ledger.fuel_low_gal = min(self.ledger.fuel_low_gal, gallons)
+        self.ledger.fuel_high_gal = max(self.ledger.fuel_high_gal, gallons)
 
     def take_off(self, now: float) -> None:
         """In the air from `now`: fuel burns from here, and the sortie counts."""
@@ -51,7 +59,7 @@ class Aircraft:
     def burn_to(self, now: float) -> None:
         """Burn fuel for the time flown since the last update."""
         if self.airborne:
-            self.fuel -= self.t.burn_gal_per_h * (now - self.fuel_t)
+            self.set_fuel(self.fuel - self.t.burn_gal_per_h * (now - self.fuel_t))
         self.fuel_t = now
 
     def hours_left(self, now: float, home_h: float) -> float:
@@ -60,19 +68,32 @@ class Aircraft:
         reserve = self.t.burn_gal_per_h * (self.t.reserve_min / 60 + home_h)
         return max(0.0, (self.fuel - reserve) / self.t.burn_gal_per_h)
 
+    def hours_to_dry(self, now: float, home_h: float) -> float:
+        """Hours it can stay and still fly home, the reserve used up: the most it may stay in contact
+        with a tanker that is late."""
+        self.burn_to(now)
+        return max(0.0, self.fuel / self.t.burn_gal_per_h - home_h)
+
 
 class Fleet:
     """Ready aircraft, handed to waiting requests by priority, nearest aircraft first."""
 
-    def __init__(self, env: simpy.Environment, transit_h: Callable[[Aircraft, str], float]) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        transit_h: Callable[[Aircraft, str], float],
+        reaches: Callable[[Aircraft, str], bool],
+    ) -> None:
         self.env = env
         self.transit_h = transit_h
+        self.reaches = reaches
         self.idle: list[Aircraft] = []
         self.waiting: list[tuple[tuple[int, int], tuple[str, ...], str, simpy.Event]] = []
         self._seq = 0
 
     def acquire(self, types: tuple[str, ...], over: str, priority: int) -> simpy.Event:
-        """An event that fires with the nearest ready aircraft of one of `types`."""
+        """An event that fires with the nearest ready aircraft of one of `types` that can reach `over`
+        and hold it a while (one based too far away is never sent)."""
         event = self.env.event()
         self._seq += 1
         self.waiting.append(((priority, self._seq), types, over, event))
@@ -94,7 +115,7 @@ class Fleet:
     def _match(self) -> None:
         for w in list(self.waiting):
             _, types, over, event = w
-            fits = [a for a in self.idle if a.type_name in types]
+            fits = [a for a in self.idle if a.type_name in types and self.reaches(a, over)]
             if not fits:
                 continue
             # nearest first; among equals, the one that has flown least, to share the wear
@@ -123,7 +144,7 @@ class AirContext:
         self.env, self.rec, self.boards, self.fuel_at = env, rec, boards, fuel_at
         self.site_km, self.site_city, self.rng_for = site_km, site_city, rng_for
         self.tanker_types = tanker_types  # receiver type -> tanker types that serve it
-        self.fleet = Fleet(env, self.transit_h)
+        self.fleet = Fleet(env, self.transit_h, self.reaches)
         self.aircraft: list[Aircraft] = []
         self.by_type: dict[str, AircraftType] = {}
         self.on_station: dict[str, tuple[str, int, float]] = {}  # aircraft -> (station, slot, since)
@@ -142,9 +163,24 @@ class AirContext:
         """Hours for `ac` to fly from its base to the site `over`."""
         return self.site_km(ac.base, over) / (ac.t.cruise_kt * KT_TO_KMH)
 
+    def reaches(self, ac: Aircraft, over: str) -> bool:
+        """Whether `ac`, fuelled, can fly from its base to `over` and back with `MIN_ON_STATION_H` there:
+        within its endurance less the reserve, and within its crew's duty (`crew_duty_h` airborne, or with
+        aircrews `max_duty_h` less preflight and postflight). `validate` refuses a requirement no base of
+        its type can reach; this keeps aircraft of farther bases from being sent."""
+        t, need = ac.t, 2 * self.transit_h(ac, over) + MIN_ON_STATION_H
+        if need + t.reserve_min / 60 > t.endurance_h:
+            return False
+        if t.aircrew is None:
+            return need <= t.crew_duty_h
+        return t.aircrew.preflight_h + need + t.aircrew.postflight_h <= t.aircrew.max_duty_h
+
     def lead_h(self, types: tuple[str, ...], over: str) -> float:
-        """Transit from the nearest base holding one of `types`: how early to start a relief."""
-        fits = [self.transit_h(a, over) for a in self.aircraft if a.type_name in types]
+        """Transit from the nearest base holding one of `types` that can reach `over`: how early to start
+        a relief."""
+        fits = [
+            self.transit_h(a, over) for a in self.aircraft if a.type_name in types and self.reaches(a, over)
+        ]
         return min(fits, default=0.0)
 
     def tankers_for(self, ac: Aircraft) -> tuple[str, ...]:
@@ -263,23 +299,36 @@ class AirContext:
         ac.ledger.down_h += hours
 
     def _refuel(self, ac: Aircraft) -> ProcessGenerator:
-        """Fill the tanks from the base's fuel point (waiting through an outage), or from nowhere if the
-        base has none.
+        """Fill the tanks from the base's fuel point (waiting through an outage, the fuel going in as it
+        comes), or from nowhere if the base has none.
 
         The point dispenses whole gallons: the nearest whole number to what the tanks miss, so that the
         floating-point noise of the burn (169.99999 gal) never leaves the aircraft a gallon short, and
         the tanks never hold more than their capacity. Filled to within rounding, they are exactly full.
+        So what goes into the tanks is what the point dispensed to within half a gallon a refuel.
         """
         capacity = float(ac.t.fuel_capacity_gal)
         missing = capacity - ac.fuel
         gallons = round(missing)
         if gallons <= 0:
             return
+
+        def fill(part: float) -> None:
+            before = ac.fuel
+            ac.set_fuel(min(capacity, ac.fuel + part))
+            ac.ledger.refuelled_gal += ac.fuel - before
+
+        def drawn(part: int) -> None:
+            ac.ledger.drawn_gal += part
+            fill(part)
+
         point = self.fuel_at.get(ac.base)
         if point is not None:
-            yield from point.draw(gallons, ac.name)
-        full = abs(missing - gallons) <= FULL_TOLERANCE_GAL
-        ac.fuel = capacity if full else min(capacity, ac.fuel + gallons)
+            yield from point.draw(gallons, ac.name, drawn)
+        else:
+            fill(gallons)
+        if abs(missing - gallons) <= FULL_TOLERANCE_GAL:
+            fill(capacity - ac.fuel)
         if self.rec.trace:
             stock = f"; stock {point.level} gal" if point is not None else ""
             self.rec.log(self.env.now, "refuel", ac.city, ac.base, ac.name, f"{gallons} gal{stock}")

@@ -49,8 +49,9 @@ class FuelStation:
             else:
                 levels.append((now, self.level))
 
-    def draw(self, gallons: int, who: str) -> ProcessGenerator:
-        """Take `gallons`: what is in stock at once, the rest as deliveries arrive (an outage).
+    def draw(self, gallons: int, who: str, into: Callable[[int], None] | None = None) -> ProcessGenerator:
+        """Take `gallons`: what is in stock at once, the rest as deliveries arrive (an outage); `into` is
+        handed each part as it is taken (the tanks it goes into).
 
         Taking what is there (rather than waiting for the whole amount) means an aircraft that needs
         more than the point can hold is still served, and never blocks the aircraft behind it.
@@ -73,6 +74,8 @@ class FuelStation:
                 yield got
                 remaining -= take
                 self.ledger.dispensed_gal += take
+                if into is not None:
+                    into(take)
                 for hook in self.on_draw:  # reorder as stock falls, not only once this draw is whole
                     hook()
             if remaining:

@@ -80,6 +80,7 @@ def _respond(
     inc: IncidentStream, travel: float, on_scene: float,
 ) -> ProcessGenerator:  # fmt: skip
     raised = env.now
+    assert inc.team is not None  # only streams with a ground team start here (`IncidentStream.ground`)
     if rec.trace:
         rec.log(raised, "incident", board.city, "", label, f"raised; team of {inc.team} needed")
     task = board.request("response", label, "", inc.forces, inc.team, inc.priority)

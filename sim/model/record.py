@@ -182,6 +182,12 @@ class AircraftLedger:
     maintenances: int = 0
     air_refuels: int = 0
     offloaded_gal: float = 0.0
+    # The fuel books: gallons drawn from fuel points (whole gallons) and put into the tanks on the
+    # ground, and the least and most fuel aboard at any moment of the run.
+    drawn_gal: int = 0
+    refuelled_gal: float = 0.0
+    fuel_low_gal: float = math.inf
+    fuel_high_gal: float = -math.inf
 
 
 @dataclass
@@ -239,6 +245,9 @@ class ReplicationRecord:
     fuel: dict[str, FuelLedger] = field(default_factory=dict)
     waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     aircrews: dict[str, AircrewLedger] = field(default_factory=dict)
+    # incidents answered from the air: `dispatched_h` when an aircraft and crew were called, `travel_h`
+    # the scramble and the transit, so `response_min` is the time to overhead
+    air_responses: list[ResponseRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -250,6 +259,7 @@ class Recorder:
     gaps: list[Gap] = field(default_factory=list)
     movements: list[MovementRecord] = field(default_factory=list)
     responses: list[ResponseRecord] = field(default_factory=list)
+    air_responses: list[ResponseRecord] = field(default_factory=list)
     posts: dict[str, PostTotals] = field(default_factory=dict)
     duty: dict[tuple[str, str, str], DutyTotals] = field(default_factory=dict)
     waiting: dict[str, list[tuple[float, int]]] = field(default_factory=dict)

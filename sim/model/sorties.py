@@ -255,7 +255,8 @@ class Sortie:
         now = self.ctx.env.now
         bingo = now + ac.hours_left(now, transit)
         if self.tanker is not None and self.tanker.in_contact:
-            bingo = max(bingo, now + 1 / 60)  # taking fuel: stay until the transfer ends
+            # taking fuel: stay until the transfer ends, on the reserve if need be, never beyond it
+            bingo = max(bingo, now + min(1 / 60, ac.hours_to_dry(now, transit)))
         leave = max(now, min(self.end, bingo, duty_end))
         relief_at = max(now, leave - self.call_ahead)
         if self.tanker is None and tankers and not self.relief.triggered and bingo < min(self.end, duty_end):
@@ -293,7 +294,7 @@ class Sortie:
         if gallons > 0:
             now = self.ctx.env.now
             ac.burn_to(now)
-            ac.fuel = min(ac.fuel + gallons, float(ac.t.fuel_capacity_gal))
+            ac.set_fuel(min(ac.fuel + gallons, float(ac.t.fuel_capacity_gal)))
             ac.ledger.air_refuels += 1
             if self.ctx.rec.trace:
                 self._log(ac, "air_refuel", f"took {gallons:.0f} gal from a tanker")

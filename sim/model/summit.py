@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.model.air import Aircraft, AirOps
+from sim.model.alerts import air_alert_stream
 from sim.model.board import CityBoard
 from sim.model.delegations import DelegationPlan, delegation_plan, delegation_process
 from sim.model.fuel import FuelStation, truck_fleet
@@ -42,9 +45,10 @@ def run_replication(
     _add_shifts(b)
     _add_posts(b)
     overwatch = _add_delegations(b)
-    _add_incidents(b)
+    incidents = _add_incidents(b)
     fuel = _add_fuel(b)
     air = _add_air(b, fuel, overwatch)
+    _add_air_alerts(b, air, incidents)
     b.env.run(until=b.clock.horizon_h)
     return _close(b, air, fuel, replication, seed)
 
@@ -119,14 +123,35 @@ def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]
     return overwatch
 
 
-def _add_incidents(b: _Build) -> None:
-    """Every incident stream, its times, travel and on-scene durations drawn up front."""
+def _add_incidents(b: _Build) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Every incident stream, its times, travel and on-scene durations drawn up front, and its ground
+    response; returns each stream's (times, on-scene hours), for the air alerts."""
+    drawn = {}
     for iname, inc in b.s.incidents.items():
         times = incident_times(inc, b.clock, b.streams[f"incidents.{iname}.times"])
-        travel_h = inc.travel_min.sample_many(b.streams[f"incidents.{iname}.travel"], len(times))
-        scene_h = inc.on_scene_min.sample_many(b.streams[f"incidents.{iname}.on_scene"], len(times))
-        board = b.boards[inc.city]
-        b.env.process(incident_stream(b.env, board, b.rec, iname, inc, times, travel_h / 60, scene_h / 60))
+        travel_h = (
+            inc.travel_min.sample_many(b.streams[f"incidents.{iname}.travel"], len(times))
+            if inc.travel_min is not None
+            else np.zeros(len(times))
+        )
+        scene_h = inc.on_scene_min.sample_many(b.streams[f"incidents.{iname}.on_scene"], len(times)) / 60
+        drawn[iname] = (times, scene_h)
+        if inc.ground:
+            board = b.boards[inc.city]
+            b.env.process(incident_stream(b.env, board, b.rec, iname, inc, times, travel_h / 60, scene_h))
+    return drawn
+
+
+def _add_air_alerts(b: _Build, air: AirOps, drawn: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Every incident stream's air alert: the same incidents and times on scene as its ground team's."""
+    for iname, inc in b.s.incidents.items():
+        if inc.air_alert is not None:
+            times, scene_h = drawn[iname]
+            scramble_h = inc.air_alert.scramble_min.sample_many(
+                b.streams[f"incidents.{iname}.scramble"], len(times)
+            )
+            b.env.process(air_alert_stream(air.ctx, iname, inc.city, inc.air_alert, times, scramble_h / 60,
+                                           scene_h))  # fmt: skip
 
 
 def _add_fuel(b: _Build) -> dict[str, FuelStation]:
@@ -208,6 +233,7 @@ def _close(
         fuel={name: st.ledger for name, st in fuel.items()},
         waiting=rec.waiting,
         aircrews={name: roster.ledger for name, roster in air.rosters.items()},
+        air_responses=rec.air_responses,
     )
 
 

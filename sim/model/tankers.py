@@ -72,8 +72,8 @@ class TankerRun:
             self.ctx.fleet.put_back(tk)
             return
         launch = self.launch(tk)
-        gallons = yield from self.refuel(tk, transit)
-        yield from self.return_home(tk, crew, board, launch, transit, gallons)
+        yield from self.refuel(tk, transit)
+        yield from self.return_home(tk, crew, board, launch, transit)
 
     def secure(self) -> ProcessGenerator:
         """Wake in time for the receiver's relief decision and the flight out, then get the nearest
@@ -166,30 +166,30 @@ class TankerRun:
         ctx, req, env = self.ctx, self.req, self.ctx.env
         yield env.timeout(transit)
         req.in_contact = not req.receiver_gone
-        yield env.timeout(tk.t.transfer_min.sample(ctx.rng_for(f"air.transfer.{tk.name}")) / 60)
+        transfer = tk.t.transfer_min.sample(ctx.rng_for(f"air.transfer.{tk.name}")) / 60
+        # a transfer longer than the tanker's own fuel allows is broken off at its bingo, with nothing given
+        broken_off = transfer > tk.hours_left(env.now, transit)
+        yield env.timeout(min(transfer, tk.hours_left(env.now, transit)))
         gallons = 0.0
-        if not req.receiver_gone:
+        if not req.receiver_gone and not broken_off:
             r = req.receiver
             r.burn_to(env.now)
-            gallons = min(tk.t.offload_gal, r.t.fuel_capacity_gal - r.fuel)
+            tk.burn_to(env.now)
+            spare = tk.fuel - tk.t.burn_gal_per_h * (transit + tk.t.reserve_min / 60)
+            gallons = max(0.0, min(tk.t.offload_gal, r.t.fuel_capacity_gal - r.fuel, spare))
+            tk.set_fuel(tk.fuel - gallons)  # the offloaded fuel comes from the tanker's own tanks
         tk.ledger.offloaded_gal += gallons
         if not req.done.triggered:
             req.done.succeed(gallons)
         if ctx.rec.trace:
-            ctx.rec.log(
-                env.now, "tanker", tk.city, req.over, tk.name, f"offloaded {gallons:.0f} gal; heading home"
-            )
+            what = "broke off at its bingo" if broken_off else f"offloaded {gallons:.0f} gal"
+            ctx.rec.log(env.now, "tanker", tk.city, req.over, tk.name, f"{what}; heading home")
         return gallons
 
     def return_home(
-        self, tk: Aircraft, crew: CrewHold, board: CityBoard | None, launch: float, transit: float,
-        gallons: float,
-    ) -> ProcessGenerator:  # fmt: skip
+        self, tk: Aircraft, crew: CrewHold, board: CityBoard | None, launch: float, transit: float
+    ) -> ProcessGenerator:
         """Fly home, land and turn around."""
         env = self.ctx.env
         yield env.timeout(transit)
-        # The offloaded fuel came from the tanker's tanks: it is drawn again at the turnaround.
-        tk.burn_to(env.now)
-        tk.fuel -= gallons
-        tk.fuel = max(tk.fuel, 0.0)
         yield from self.ctx.land(tk, crew, board, launch)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from sim.numbers import metric_base, scope_of, within_bound
+from sim.numbers import WITHIN_WHAT, metric_base, scope_of, within_bound
 
 __all__ = ["BETTER", "METRIC_LABELS", "better", "metric_label"]
 
@@ -28,6 +28,11 @@ METRIC_LABELS = {
     "reached_within_target_frac": ("incidents reached within target",
                                    "incidents reached within their target\n(share of incidents)"),
     "unanswered_incidents": ("incidents never reached", "incidents never reached\n(per replication)"),
+    "air_response_time_p90_min": ("air-alert response p90",
+                                  "air-alert time to overhead, 90th percentile\n(min)"),
+    "air_reached_within_target_frac": ("air alerts overhead within target",
+                                       "air alerts overhead within their target\n(share of alerts)"),
+    "unanswered_air_alerts": ("air alerts never answered", "air alerts never answered\n(per replication)"),
     "utilization": ("utilisation", "utilisation\n(busy ÷ on-duty person-hours)"),
     "overtime_person_hours": ("overtime", "overtime\n(person-hours per replication)"),
     "fuel_outage_h": ("fuel outage", "fuel outage\n(h per replication)"),
@@ -38,6 +43,7 @@ METRIC_LABELS = {
 # metric -> the direction that is better: +1 up, -1 down (utilisation and flight hours: neither)
 BETTER = {
     "post_coverage": 1, "air_coverage": 1, "aircraft_availability": 1, "reached_within_target_frac": 1,
+    "air_reached_within_target_frac": 1, "air_response_time_p90_min": -1, "unanswered_air_alerts": -1,
     "critical_gap": -1, "gap_person_hours": -1, "critical_gap_person_hours": -1, "longest_gap_h": -1,
     "escort_delay_p95_min": -1, "escort_delay_mean_min": -1, "escort_delay_max_min": -1,
     "movements_delayed_frac": -1, "movements_unescorted": -1, "response_time_p50_min": -1,
@@ -53,9 +59,9 @@ def metric_label(column: str) -> tuple[str, str]:
     within = within_bound(column)
     if within is not None:
         family, minutes = within
-        what = "movements escorted" if family == "escort" else "incidents reached"
+        what, of = WITHIN_WHAT[family]
         short = f"{what} within {minutes:g} min"
-        axis = f"{short}\n(share of {'movements' if family == 'escort' else 'incidents'})"
+        axis = f"{short}\n(share of {of})"
     else:
         short, axis = METRIC_LABELS.get(base, (base.replace("_", " "), base.replace("_", " ")))
     if scope:

@@ -10,6 +10,8 @@
   time due), the movements never escorted, and the share escorted within each target's bound.
 - `incidents.csv`: per level and incident stream or city, the response time p90, the share reached
   within target and the incidents never reached.
+- `air_alerts.csv` (only when a stream has an `air_alert`): per level and incident stream or city, the
+  air-alert time to overhead p90, the share overhead within target and the alerts never answered.
 
 Every number is read from the scoped metric columns (sim.metrics.scoped) summarised per level, so these
 tables and the targets agree by construction.
@@ -28,6 +30,7 @@ from sim.experiment.tables import Answer, VariantColumns
 from sim.metrics import Scopes, column
 from sim.metrics.scopes import Scope, within_metric
 from sim.results.files import write_table
+from sim.scenario.targets import AIR_ALERT_METRICS
 from sim.stats import Interval
 
 __all__ = ["write_demand_tables"]
@@ -55,7 +58,7 @@ def write_demand_tables(
     """Write the five tables above; `columns` are the variants' replication columns, in order."""
     scopes = {v.label: Scopes.of(v.scenario) for v in variants}
     raw = {label: cols for label, _reps, cols in columns}
-    posts, air, forces, delegations, incidents = [], [], [], [], []
+    posts, air, forces, delegations, incidents, alerts = [], [], [], [], [], []
     for label in answer.labels:
         s, summary = scopes[label], answer.summaries[label]
         posts += _posts(label, s, summary, raw[label])
@@ -63,6 +66,9 @@ def write_demand_tables(
         forces += _forces(label, s, summary)
         delegations += _waits(label, s.escort_scopes, summary, _ESCORT, "escort", s.escort_bounds)
         incidents += _waits(label, s.incident_scopes, summary, _INCIDENT, "response", s.response_bounds)
+        alerts += _waits(
+            label, s.alert_scopes, summary, AIR_ALERT_METRICS, "air_response", s.air_response_bounds
+        )
     longest = [f"longest_gap_h_{q}" for q in ("mean", "p50", "p90", "max")]
     post_header = ["post", "city", "site", "critical", "forces", *_triple("coverage"), *_triple("short_ph"),
                    *_triple("p_over_tolerance"), *longest]  # fmt: skip
@@ -77,6 +83,10 @@ def write_demand_tables(
     bounds = _bounds(scopes.values(), "response")
     write_table(folder / "incidents.csv", [key, "scope", "value", *_header(_INCIDENT, "response", bounds)],
                 _pad(incidents, len(_INCIDENT), bounds))  # fmt: skip
+    if alerts:  # only when some stream has an air alert
+        bounds = _bounds(scopes.values(), "air_response")
+        header = [key, "scope", "value", *_header(AIR_ALERT_METRICS, "air_response", bounds)]
+        write_table(folder / "air_alerts.csv", header, _pad(alerts, len(AIR_ALERT_METRICS), bounds))
 
 
 def _quantiles(values: np.ndarray | None) -> list[str]:
@@ -119,7 +129,12 @@ _INCIDENT = ("response_time_p90_min", "reached_within_target_frac", "unanswered_
 def _bounds(scopes: Iterable[Scopes], family: str) -> list[float]:
     seen: dict[float, None] = {}
     for s in scopes:
-        seen.update(dict.fromkeys(s.escort_bounds if family == "escort" else s.response_bounds))
+        bounds = {
+            "escort": s.escort_bounds,
+            "response": s.response_bounds,
+            "air_response": s.air_response_bounds,
+        }
+        seen.update(dict.fromkeys(bounds[family]))
     return list(seen)
 
 

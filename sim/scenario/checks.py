@@ -11,7 +11,8 @@ from typing import Any
 
 from sim.scenario.places import haversine_km, site_latlon
 from sim.scenario.schema import AirStation, Post, Scenario
-from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS
+from sim.scenario.targets import AIR_ALERT_METRICS
+from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS, MIN_ON_STATION_H
 
 __all__ = ["check_scenario"]
 
@@ -138,6 +139,20 @@ def _check_incidents(s: Scenario) -> Found:
         for i, force in enumerate(inc.forces):
             yield from _ref(("incidents", name, "forces", i), "force", force, s.forces)
         yield from _span(s, ("incidents", name), inc.first, inc.last)
+        alert = inc.air_alert
+        if alert is not None:
+            path = ("incidents", name, "air_alert")
+            yield from _ref((*path, "type"), "aircraft type", alert.type, s.aircraft_types)
+            if alert.site not in s.sites:
+                yield (*path, "site"), _known("site", alert.site, s.sites)
+            elif s.sites[alert.site].city != inc.city:
+                yield (
+                    (*path, "site"),
+                    f"site {alert.site!r} is in {s.sites[alert.site].city}, but the stream's incidents are "
+                    f"in {inc.city}",
+                )
+            if alert.type in s.aircraft_types and not any(g.type == alert.type for g in s.aircraft.values()):
+                yield (*path, "type"), f"no aircraft of type {alert.type!r} is based anywhere to answer it"
 
 
 def _check_air(s: Scenario) -> Found:
@@ -176,32 +191,78 @@ def _check_air(s: Scenario) -> Found:
         yield from _ref(("fuel_trucks", name, "operator"), "force", ft.operator, s.forces)
 
 
-def _air_requirements(s: Scenario) -> Iterator[tuple[str, str, str]]:
-    """(requirement, aircraft type, site over) of every air coverage requirement and every delegation
-    overwatch, for requirements whose type and site exist."""
+def _air_requirements(s: Scenario) -> Iterator[tuple[str, str, str, tuple[Any, ...]]]:
+    """(requirement, aircraft type, site over, where to locate a refusal) of every air coverage
+    requirement, every delegation overwatch and every incident stream's air alert."""
     for name, st in s.air_coverage.items():
-        yield f"air_coverage {name!r}", st.type, st.over
+        yield f"air_coverage {name!r}", st.type, st.over, ("air_coverage", name, "over")
     ow = s.delegation_overwatch
     if ow is not None:
         for name, d in s.delegations.items():
             if d.air_overwatch:
-                yield f"the overwatch of delegation {name!r}", ow.type, d.hotel
+                yield (
+                    f"the overwatch of delegation {name!r}",
+                    ow.type,
+                    d.hotel,
+                    ("delegations", name, "hotel"),
+                )
+    for name, inc in s.incidents.items():
+        alert = inc.air_alert
+        if alert is not None:
+            path = ("incidents", name, "air_alert", "site")
+            yield f"the air alert of incident stream {name!r}", alert.type, alert.site, path
 
 
-def _check_aircrew(s: Scenario) -> Found:
-    """An aircrew's duty period covers preflight, the flights out and back from the nearest base of its
-    type to each station it must keep, and postflight, with time left on station."""
-    worst: dict[str, tuple[float, str, str, str]] = {}  # type -> (transit, requirement, over, base)
-    for requirement, type_name, over in _air_requirements(s):
+def _nearest_transits(s: Scenario) -> Iterator[tuple[str, str, str, tuple[Any, ...], float, str]]:
+    """(requirement, type, over, path, transit h, base) from the nearest base of the requirement's type,
+    for every air requirement whose type, site and bases exist."""
+    for requirement, type_name, over, path in _air_requirements(s):
         t = s.aircraft_types.get(type_name)
-        if t is None or t.aircrew is None or over not in s.sites:
+        if t is None or over not in s.sites:
             continue
         bases = {g.base for g in s.aircraft.values() if g.type == type_name and g.count and g.base in s.sites}
         if not bases:
             continue
         here = site_latlon(s.sites[over], s.cities)
         km, base = min((haversine_km(*site_latlon(s.sites[b], s.cities), *here), b) for b in sorted(bases))
-        transit = km / (t.cruise_kt * 1.852)
+        yield requirement, type_name, over, path, km / (t.cruise_kt * 1.852), base
+
+
+def _check_reach(s: Scenario) -> Found:
+    """Each air requirement can be reached from the nearest base of its type and held at least
+    `MIN_ON_STATION_H`: the flight out and back plus the reserve within the endurance, and the flight out
+    and back within the crew's `crew_duty_h` (types with `aircrew`: `max_duty_h`, in `_check_aircrew`)."""
+    for requirement, type_name, over, path, transit, base in _nearest_transits(s):
+        t = s.aircraft_types[type_name]
+        flights = f"transit {transit:.2f} h out and {transit:.2f} h back (from {base!r}, the nearest base of "
+        flights += f"{type_name!r})"
+        need = 2 * transit + t.reserve_min / 60
+        if need > t.endurance_h - MIN_ON_STATION_H:
+            yield (
+                path,
+                (
+                    f"{requirement} over {over!r} is out of reach of {type_name!r}: {flights} + reserve "
+                    f"{t.reserve_min / 60:.2f} h = {need:.2f} h, but its endurance is {t.endurance_h:.2f} h "
+                    f"({t.fuel_capacity_gal:g} gal / {t.burn_gal_per_h:g} gal/h)"
+                ),
+            )
+        elif t.aircrew is None and 2 * transit > t.crew_duty_h - MIN_ON_STATION_H:
+            yield (
+                ("aircraft_types", type_name, "crew_duty_h"),
+                (
+                    f"crew_duty_h ({t.crew_duty_h:g} h) leaves no time on station for {requirement} over "
+                    f"{over!r}: {flights} = {2 * transit:.2f} h"
+                ),
+            )
+
+
+def _check_aircrew(s: Scenario) -> Found:
+    """An aircrew's duty period covers preflight, the flights out and back from the nearest base of its
+    type to each station it must keep, and postflight, with time left on station."""
+    worst: dict[str, tuple[float, str, str, str]] = {}  # type -> (transit, requirement, over, base)
+    for requirement, type_name, over, _, transit, base in _nearest_transits(s):
+        if s.aircraft_types[type_name].aircrew is None:
+            continue
         if type_name not in worst or transit > worst[type_name][0]:
             worst[type_name] = (transit, requirement, over, base)
     tankers: dict[str, list[str]] = {}
@@ -223,7 +284,7 @@ def _check_aircrew(s: Scenario) -> Found:
         crew = s.aircraft_types[type_name].aircrew
         assert crew is not None
         need = crew.preflight_h + 2 * transit + crew.postflight_h
-        if crew.max_duty_h <= need:
+        if need > crew.max_duty_h - MIN_ON_STATION_H:
             yield (
                 ("aircraft_types", type_name, "aircrew", "max_duty_h"),
                 (
@@ -253,6 +314,9 @@ def _demand_exists(s: Scenario, metric: str, key: str, value: str) -> bool:
     """Whether a scope holds any of the demand `metric` measures (a force that staffs no post, a city with
     no delegation: a target there would be met for want of anything to measure)."""
     city_of = {n: site.city for n, site in s.sites.items()}
+    if metric in AIR_ALERT_METRICS:
+        alerted = {n: inc for n, inc in s.incidents.items() if inc.air_alert is not None}
+        return value in alerted if key == "stream" else any(inc.city == value for inc in alerted.values())
     if metric in ("post_coverage", "critical_gap", "gap_person_hours", "critical_gap_person_hours"):
         posts = list(s.posts.values())
         if metric.startswith("critical") and key != "post":
@@ -325,6 +389,7 @@ def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         _check_delegations,
         _check_incidents,
         _check_air,
+        _check_reach,
         _check_aircrew,
         _check_targets,
         _check_peak,

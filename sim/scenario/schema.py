@@ -24,7 +24,7 @@ from sim.scenario.air import AircraftGroup, AircraftType, DelegationOverwatch, F
 from sim.scenario.delegations import Delegation, Flight, Movement, Tier, UnscheduledMovements
 from sim.scenario.distributions import Dist
 from sim.scenario.forces import Force, ShiftPattern
-from sim.scenario.incidents import IncidentStream
+from sim.scenario.incidents import AirAlert, IncidentStream
 from sim.scenario.places import City, Site, Travel, TravelLeg
 from sim.scenario.posts import AirStation, DailyWindow, Post, Window
 from sim.scenario.targets import PeakWindow, Targets
@@ -42,6 +42,7 @@ from sim.scenario.types import (
 )
 
 __all__ = [
+    "AirAlert",
     "AirStation",
     "AircraftGroup",
     "AircraftType",

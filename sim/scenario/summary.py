@@ -91,10 +91,15 @@ def _delegations(s: Scenario) -> list[str]:
 def _incidents(s: Scenario) -> list[str]:
     out = [f"incident streams ({len(s.incidents)}):"]
     for name, inc in s.incidents.items():
-        out.append(
-            f"  {name} in {inc.city}: {inc.rate_per_day:g}/day, team {inc.team} from "
-            f"{'/'.join(inc.forces)}, target {inc.target_min:g} min"
+        ground = f"team {inc.team} from {'/'.join(inc.forces)}, target {inc.target_min:g} min"
+        alert = inc.air_alert
+        air = (
+            f"air alert {alert.type} from {alert.site}, target {alert.target_min:g} min"
+            if alert is not None
+            else ""
         )
+        answered = "; ".join(x for x in (ground if inc.ground else "", air) if x)
+        out.append(f"  {name} in {inc.city}: {inc.rate_per_day:g}/day, {answered}")
     return out
 
 

@@ -17,7 +17,16 @@ from pydantic import model_validator
 
 from sim.scenario.types import LocalTime, Name, NonNegative, Positive, Probability, Strict
 
-__all__ = ["METRIC_NAMES", "METRIC_SCOPES", "PERCENTILES", "SCOPE_KEYS", "PeakWindow", "Target", "Targets"]
+__all__ = [
+    "AIR_ALERT_METRICS",
+    "METRIC_NAMES",
+    "METRIC_SCOPES",
+    "PERCENTILES",
+    "SCOPE_KEYS",
+    "PeakWindow",
+    "Target",
+    "Targets",
+]
 
 SCOPE_KEYS = ("force", "city", "site", "post", "role", "delegation", "tier", "stream", "requirement",
               "fuel_point")  # fmt: skip
@@ -39,6 +48,9 @@ METRIC_SCOPES: dict[str, tuple[str, ...]] = {
     "response_within_frac": _INCIDENTS,
     "reached_within_target_frac": _INCIDENTS,
     "unanswered_incidents": _INCIDENTS,
+    "air_response_time_p90_min": _INCIDENTS,
+    "air_reached_within_target_frac": _INCIDENTS,
+    "unanswered_air_alerts": _INCIDENTS,
     "air_coverage": ("requirement", "city"),
     "fuel_outage_h": ("fuel_point",),
 }
@@ -55,14 +67,20 @@ METRIC_NAMES = {
     "response_within_frac": "incidents reached within",
     "reached_within_target_frac": "incidents reached within their target",
     "unanswered_incidents": "incidents never reached",
+    "air_response_time_p90_min": "air-alert response p90",
+    "air_reached_within_target_frac": "air alerts overhead within their target",
+    "unanswered_air_alerts": "air alerts never answered",
     "air_coverage": "air coverage",
     "fuel_outage_h": "fuel outage hours",
 }
 # Percentile metrics, checked as the share within the bound (p95 <= B  <=>  at least 95% within B).
-PERCENTILES = {"escort_delay_p95_min": 95.0, "response_time_p50_min": 50.0, "response_time_p90_min": 90.0}
+PERCENTILES = {"escort_delay_p95_min": 95.0, "response_time_p50_min": 50.0, "response_time_p90_min": 90.0,
+               "air_response_time_p90_min": 90.0}  # fmt: skip
+# Metrics of incidents answered from the air (a stream's `air_alert`)
+AIR_ALERT_METRICS = ("air_response_time_p90_min", "air_reached_within_target_frac", "unanswered_air_alerts")
 _WITHIN = ("escort_within_frac", "response_within_frac")
 _SHARES = ("post_coverage", "critical_gap", "escort_within_frac", "response_within_frac",
-           "reached_within_target_frac", "air_coverage")  # fmt: skip
+           "reached_within_target_frac", "air_reached_within_target_frac", "air_coverage")  # fmt: skip
 
 
 class Target(Strict):

@@ -49,6 +49,10 @@ MAX_TRIPS_PER_DAY = 1_000  # one delegation's unscheduled trips
 MIN_TRUCK_EVERY_H = 0.1  # a fuel truck's delivery interval (`every_h`): six minutes
 MAX_DELEGATIONS = 10_000  # every delegation's `count`, added up
 MAX_AIRCRAFT = 10_000  # every aircraft group's `count`, added up
+# An aircraft must be able to hold a station at least this long, after the flights out and back within its
+# endurance (less the reserve) and its crew's duty, for the station to count as within reach: less would
+# be flown for nothing (a transit of 0.2499999 h against a duty of exactly two quarter hours).
+MIN_ON_STATION_H = 1 / 60
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

@@ -168,6 +168,8 @@ def incidents(name: str = "incidents_mm2", quick: bool = False) -> list[Check]:
     (force,) = s.forces.values()
     if inc.busy_includes_travel or inc.hourly_profile is not None or not force.shift.continuous:
         raise ValueError(f"{name}: needs busy_includes_travel: false, no profile, a team always on duty")
+    if inc.team is None:
+        raise ValueError(f"{name}: needs a ground team")
     travel_min = _fixed_h(inc.travel_min, "travel_min") * 60
     q = theory.mmc(inc.rate_per_day / 24, 1 / _exponential_mean_h(inc.on_scene_min, "on_scene_min"),
                    force.headcount // inc.team)  # fmt: skip

@@ -266,12 +266,13 @@ def test_a_zero_time_truck_cycle_never_ends_and_cannot_be_allowed() -> None:
 
 
 def test_sorties_that_cannot_stay_on_station_are_bounded_by_the_aircraft() -> None:
-    # crew duty shorter than the flight there and back: each sortie turns round at once
+    # crew duty a minute longer than the flight there and back (0.27 h each way; shorter is refused,
+    # tests/events/test_air_reach.py): each sortie turns round almost at once
     s = scenario(
         """\
         aircraft_types:
           h: {operator: police, cruise_kt: 100, fuel_capacity_gal: 400, burn_gal_per_h: 100, crew: 1,
-              crew_duty_h: 0.01, turnaround_min: 30}
+              crew_duty_h: 0.56, turnaround_min: 30}
         aircraft: {helos: {type: h, base: airport, count: 2}}
         air_coverage:
           watch: {type: h, over: venue, windows: [{start: 2024-11-14 00:00, end: 2024-11-16 00:00}]}

@@ -231,7 +231,9 @@ def _air(draw: st.DrawFn, force_names, sites, at, horizon, start, fuel) -> dict[
     types: dict[str, dict[str, Any]] = {
         "helo": {
             "operator": draw(st.sampled_from(force_names)),
-            "cruise_kt": draw(st.sampled_from([80, 120, 150])),
+            # fast enough to reach any site (at most ~130 km apart) and back within the shortest
+            # endurance and crew duty drawn here, as `validate` requires
+            "cruise_kt": draw(st.sampled_from([150, 200, 250])),
             "fuel_capacity_gal": fuel,
             "burn_gal_per_h": burn,
             "reserve_min": draw(st.sampled_from([0, 15, 30])),
