@@ -157,9 +157,10 @@ def print_outcome(o: Outcome, console: Console | None = None) -> None:
     """The summary of a run, sweep or comparison, and where its results folder is."""
     console = console or make_console()
     {"run": _print_run, "sweep": _print_sweep, "compare": _print_compare}[o.command](o, console)
+    alerts = ", air_alerts.csv" if (o.folder / "air_alerts.csv").exists() else ""
     console.print(f"results: {escape(str(o.folder))}  (per post, air requirement, force, delegation and "
-                  "incident stream: posts.csv, air.csv, forces.csv, delegations.csv, incidents.csv; "
-                  "metrics defined in docs/metrics.md)")  # fmt: skip
+                  "incident stream: posts.csv, air.csv, forces.csv, delegations.csv, incidents.csv"
+                  f"{alerts}; metrics defined in docs/metrics.md)")  # fmt: skip
 
 
 def _print_run(o: Outcome, console: Console) -> None:

@@ -109,3 +109,21 @@ def test_quiet_prints_nothing_and_default_out_is_under_results(here, capsys):
 def test_help_is_printed(argv, capsys):
     assert _exit_code(argv) == 0
     assert "usage: summit-sim" in capsys.readouterr().out
+
+
+def test_the_results_line_names_air_alerts_csv_only_when_it_is_written(tmp_path, capsys):
+    from tests.helpers import ROOT
+
+    def results_line() -> str:  # the console wraps it: from "results:" to the end, on one line
+        out = capsys.readouterr().out
+        return " ".join(out[out.index("results: ") :].split())
+
+    example = ROOT / "scenarios" / "examples" / "air_alert.yaml"
+    assert main(["run", str(example), "-n", "2", "--workers", "1", "--out", str(tmp_path / "a")]) == 0
+    line = results_line()
+    assert (tmp_path / "a" / "air_alerts.csv").is_file()
+    assert "incidents.csv, air_alerts.csv; metrics defined in docs/metrics.md" in line
+    assert main(["run", str(write(tmp_path)), "-n", "2", "--workers", "1", "--out", str(tmp_path / "b")]) == 0
+    line = results_line()
+    assert not (tmp_path / "b" / "air_alerts.csv").exists()
+    assert "incidents.csv; metrics defined in docs/metrics.md" in line
