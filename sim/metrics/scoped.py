@@ -114,39 +114,41 @@ def _escorts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> Non
 
 
 def _incidents(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
-    for bound in scopes.response_bounds:
-        out[within_metric("response", bound)] = within_share(r.responses, r.horizon_h, bound)
-    groups = _grouped((scopes.stream_groups[x.stream], x) for x in r.responses)
-    for scope in scopes.incident_scopes:
-        items: list[ResponseRecord] = groups.get(scope, [])
-        if not items:
-            continue
-        times = np.array([x.wait_min() for x in items], dtype=float)
-        out[column("response_time_p90_min", scope)] = percentile(times, 90)
-        out[column("reached_within_target_frac", scope)] = share(
-            within(x, r.horizon_h, x.target_min) for x in items
-        )
-        out[column("unanswered_incidents", scope)] = float(sum(x.waiting for x in items))
-        for bound in scopes.response_bounds:
-            out[column(within_metric("response", bound), scope)] = within_share(items, r.horizon_h, bound)
+    _responses(
+        r.responses, r.horizon_h, scopes.stream_groups, scopes.incident_scopes, scopes.response_bounds,
+        ("response", "response_time_p90_min", "reached_within_target_frac", "unanswered_incidents"), out,
+    )  # fmt: skip
 
 
 def _alerts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
-    for bound in scopes.air_response_bounds:
-        out[within_metric("air_response", bound)] = within_share(r.air_responses, r.horizon_h, bound)
-    groups = _grouped((scopes.alert_groups[x.stream], x) for x in r.air_responses)
-    for scope in scopes.alert_scopes:
+    _responses(
+        r.air_responses, r.horizon_h, scopes.alert_groups, scopes.alert_scopes, scopes.air_response_bounds,
+        ("air_response", "air_response_time_p90_min", "air_reached_within_target_frac",
+         "unanswered_air_alerts"), out,
+    )  # fmt: skip
+
+
+def _responses(
+    responses: list[ResponseRecord], horizon_h: float, groups_of: dict[str, tuple[Scope, ...]],
+    scope_list: Iterable[Scope], bounds: Iterable[float], names: tuple[str, str, str, str],
+    out: dict[str, float],
+) -> None:  # fmt: skip
+    """The response metrics of ground teams or air alerts, whole-event (shares within each target's
+    bound) and per scope (p90, share within each incident's own target, unanswered, shares within)."""
+    kind, p90, reached, unanswered = names
+    for bound in bounds:
+        out[within_metric(kind, bound)] = within_share(responses, horizon_h, bound)
+    groups = _grouped((groups_of[x.stream], x) for x in responses)
+    for scope in scope_list:
         items: list[ResponseRecord] = groups.get(scope, [])
         if not items:
             continue
         times = np.array([x.wait_min() for x in items], dtype=float)
-        out[column("air_response_time_p90_min", scope)] = percentile(times, 90)
-        out[column("air_reached_within_target_frac", scope)] = share(
-            within(x, r.horizon_h, x.target_min) for x in items
-        )
-        out[column("unanswered_air_alerts", scope)] = float(sum(x.waiting for x in items))
-        for bound in scopes.air_response_bounds:
-            out[column(within_metric("air_response", bound), scope)] = within_share(items, r.horizon_h, bound)
+        out[column(p90, scope)] = percentile(times, 90)
+        out[column(reached, scope)] = share(within(x, horizon_h, x.target_min) for x in items)
+        out[column(unanswered, scope)] = float(sum(x.waiting for x in items))
+        for bound in bounds:
+            out[column(within_metric(kind, bound), scope)] = within_share(items, horizon_h, bound)
 
 
 def _air(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
