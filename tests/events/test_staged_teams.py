@@ -13,7 +13,7 @@ from sim.model.record import Recorder
 from sim.model.staged import add_staged, staged_stream
 from sim.scenario import ScenarioError
 from sim.scenario.schema import IncidentStream
-from tests.helpers.tiny import tiny
+from tests.helpers.tiny import HEADER, tiny
 
 ROAD_MIN = {("hotel", "lcc"): 20.0, ("airport", "lcc"): 40.0, ("airport", "hotel"): 30.0}
 
@@ -164,3 +164,30 @@ def test_incident_waits_for_the_staging_post_to_get_its_people():
     env.run(until=10)
     assert [(r.dispatched_h, round(r.response_min, 9)) for r in rec.responses] == [(2.0, 60.0 + 30.0)]
     assert rec.waiting["response"] == [(0.0, 0), (1.0, 1), (2.0, 0)]
+
+
+def test_staged_teams_keep_the_stream_incident_times_common_random_numbers():
+    # The incidents' sites and dispatch times have their own random streams: with or without staged
+    # teams, the same incidents arise at the same times.
+    idle = SCENARIO.replace(
+        "        staged: [{site: hotel, teams: 1}, {site: airport, teams: 1}]\n"
+        "        sites: {lcc: 2, airport: 1}\n"
+        "        dispatch_min: 2\n",
+        "        travel_min: 10\n",
+    )
+    staged, whoever = run_replication(tiny(SCENARIO), seed=5), run_replication(tiny(idle), seed=5)
+    assert [r.time_h for r in staged.responses] == [r.time_h for r in whoever.responses]
+    assert "riot@hotel" not in whoever.posts
+
+
+def test_staged_site_in_another_city_is_refused():
+    header = HEADER.replace(
+        "{lima: {lat: -12.05, lon: -77.04}}",
+        "{lima: {lat: -12.05, lon: -77.04}, cusco: {lat: -13.5, lon: -72}}",
+    )
+    header = header.replace(
+        "  airport: {city: lima, kind: airport}\n",
+        "  airport: {city: lima, kind: airport}\n  far: {city: cusco, kind: hotel}\n",
+    )
+    with pytest.raises(ScenarioError, match="site 'far' is in cusco, but the stream's incidents are in lima"):
+        tiny(SCENARIO.replace("{site: airport, teams: 1}", "{site: far, teams: 1}"), header)
