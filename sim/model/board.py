@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+from collections.abc import Callable
 
 import simpy
 
@@ -66,10 +67,12 @@ class PostSlot:
         "t_required",
         "t_staffed",
         "totals",
+        "watch",
     )
 
     def __init__(self, name: str, site: str, keys: list[Key], order: tuple, totals: PostTotals) -> None:
         self.name, self.site, self.keys, self.order, self.totals = name, site, keys, order, totals
+        self.watch: Callable[[], None] | None = None  # told when `staffed` changes (staged teams)
         self.critical = totals.critical
         self.required = self.staffed = self.gap_short = 0
         self.t_required = self.t_staffed = self.gap_start = 0.0
@@ -511,6 +514,8 @@ class CityBoard:
             if self.rec.trace and post.required:
                 detail = f"staffed {staffed} of {post.required}"
                 self.rec.log(now, "post", self.city, post.site, post.name, detail)
+            if post.watch is not None:
+                post.watch()
         short = need
         if short != post.gap_short:
             self._close_gap(post, now)

@@ -15,11 +15,12 @@ from sim.model.incidents import incident_stream, incident_times
 from sim.model.posts import post_schedule
 from sim.model.record import DutyTotals, PostTotals, Recorder, ReplicationRecord
 from sim.model.simpy_compat import CountingEnvironment
+from sim.model.staged import add_staged, incident_sites, staged_stream
 from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
 from sim.model.travel import TravelTimes
 from sim.model.workforce import outbreak_days, pools_of, shift_rotation
-from sim.scenario.schema import Delegation, Scenario
+from sim.scenario.schema import Delegation, IncidentStream, Scenario
 
 __all__ = ["run_replication"]
 
@@ -136,10 +137,27 @@ def _add_incidents(b: _Build) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         )
         scene_h = inc.on_scene_min.sample_many(b.streams[f"incidents.{iname}.on_scene"], len(times)) / 60
         drawn[iname] = (times, scene_h)
-        if inc.ground:
+        if inc.staged:
+            _add_staged(b, iname, inc, times, scene_h)
+        elif inc.ground:
             board = b.boards[inc.city]
             b.env.process(incident_stream(b.env, board, b.rec, iname, inc, times, travel_h / 60, scene_h))
     return drawn
+
+
+def _add_staged(b: _Build, iname: str, inc: IncidentStream, times: np.ndarray, scene_h: np.ndarray) -> None:
+    """A stream answered by staged teams: their standing posts, the incidents' sites and dispatch times
+    (own streams, so the other draws are those of the same stream without staged teams)."""
+    board = b.boards[inc.city]
+    open_h = b.clock.hours(inc.first) if inc.first else 0.0
+    teams = add_staged(b.env, board, b.rec, iname, inc, b.travel.minutes, open_h)
+    sites = incident_sites(inc, len(times), b.streams[f"incidents.{iname}.site"])
+    dispatch_h = (
+        inc.dispatch_min.sample_many(b.streams[f"incidents.{iname}.dispatch"], len(times)) / 60
+        if inc.dispatch_min is not None
+        else np.zeros(len(times))
+    )
+    b.env.process(staged_stream(b.env, teams, b.rec, inc.city, iname, inc, times, sites, dispatch_h, scene_h))
 
 
 def _add_air_alerts(b: _Build, air: AirOps, drawn: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:

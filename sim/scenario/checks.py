@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sim.scenario.places import haversine_km, site_latlon
-from sim.scenario.schema import AirStation, Post, Scenario
+from sim.scenario.schema import AirStation, IncidentStream, Post, Scenario
 from sim.scenario.targets import AIR_ALERT_METRICS
 from sim.scenario.types import MAX_AIRCRAFT, MAX_DELEGATIONS, MAX_WINDOW_DAYS, MIN_ON_STATION_H
 
@@ -139,6 +139,7 @@ def _check_incidents(s: Scenario) -> Found:
         for i, force in enumerate(inc.forces):
             yield from _ref(("incidents", name, "forces", i), "force", force, s.forces)
         yield from _span(s, ("incidents", name), inc.first, inc.last)
+        yield from _staged_sites(s, name, inc)
         alert = inc.air_alert
         if alert is not None:
             path = ("incidents", name, "air_alert")
@@ -153,6 +154,24 @@ def _check_incidents(s: Scenario) -> Found:
                 )
             if alert.type in s.aircraft_types and not any(g.type == alert.type for g in s.aircraft.values()):
                 yield (*path, "type"), f"no aircraft of type {alert.type!r} is based anywhere to answer it"
+
+
+def _staged_sites(s: Scenario, name: str, inc: IncidentStream) -> Found:
+    """Staged teams' sites and the incidents' sites exist and are in the stream's city."""
+    places: list[tuple[tuple[Any, ...], str]] = [
+        (("incidents", name, "staged", i, "site"), t.site) for i, t in enumerate(inc.staged)
+    ]
+    if inc.site is not None:
+        places.append((("incidents", name, "site"), inc.site))
+    places += [(("incidents", name, "sites", site), site) for site in inc.sites or {}]
+    for path, site in places:
+        if site not in s.sites:
+            yield path, _known("site", site, s.sites)
+        elif s.sites[site].city != inc.city:
+            yield (
+                path,
+                f"site {site!r} is in {s.sites[site].city}, but the stream's incidents are in {inc.city}",
+            )
 
 
 def _check_air(s: Scenario) -> Found:

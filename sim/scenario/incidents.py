@@ -22,7 +22,7 @@ from sim.scenario.types import (
     safe_weights,
 )
 
-__all__ = ["AirAlert", "IncidentStream"]
+__all__ = ["AirAlert", "IncidentStream", "StagedTeams"]
 
 
 class AirAlert(Strict):
@@ -39,6 +39,14 @@ class AirAlert(Strict):
     priority: Priority = 1
 
 
+class StagedTeams(Strict):
+    """`teams` reaction teams staged at `site`: a standing post there of `teams` x the stream's `team`
+    people from its `forces`, staffed by the duty board around the clock."""
+
+    site: Name
+    teams: Annotated[int, Field(ge=1, le=100, strict=True)] = 1
+
+
 class IncidentStream(Strict):
     """Incidents in a city: Poisson at `rate_per_day`, shaped over the day by `hourly_profile`, answered
     by a ground team, an aircraft on alert (`air_alert`), or both.
@@ -46,6 +54,11 @@ class IncidentStream(Strict):
     The answering team (`team` people from `forces`, in order) is held for travel plus time on scene (or
     for the time on scene alone with `busy_includes_travel: false`, when `on_scene_min` already counts
     from dispatch); the response time is the wait for a team plus travel.
+
+    With `staged`, dedicated teams staged at sites answer instead: each incident arises at a site
+    (`site`, or one of `sites` drawn by weight) and the free staged team with the shortest road time
+    to it goes; the response time is the wait for a free team, `dispatch_min` and the road time, and the
+    team is busy for that and the time on scene and the road time back to its site.
     """
 
     city: Name
@@ -56,6 +69,10 @@ class IncidentStream(Strict):
     travel_min: Dist | None = None
     on_scene_min: Dist
     air_alert: AirAlert | None = None
+    staged: list[StagedTeams] = []
+    site: Name | None = None
+    sites: dict[Name, Positive] | None = Field(default=None, min_length=1)
+    dispatch_min: Dist | None = None
     target_min: Positive = 15.0
     busy_includes_travel: bool = True
     priority: Priority = 3
@@ -64,6 +81,11 @@ class IncidentStream(Strict):
 
     @model_validator(mode="after")
     def _answered(self) -> IncidentStream:
+        if self.staged:
+            return self._staged_ok()
+        for key in ("site", "sites", "dispatch_min"):
+            if getattr(self, key) is not None:
+                raise ValueError(f"`{key}` is only used with `staged` teams")
         ground = {"team": self.team, "forces": self.forces or None, "travel_min": self.travel_min}
         given = [k for k, v in ground.items() if v is not None]
         if not given and self.air_alert is None:
@@ -72,6 +94,30 @@ class IncidentStream(Strict):
             missing = ", ".join(k for k in ground if k not in given)
             raise ValueError(f"a ground team needs team, forces and travel_min: {missing} missing")
         return self
+
+    def _staged_ok(self) -> IncidentStream:
+        """Staged teams need a team size, forces and where incidents arise; their travel is the road
+        time between sites, so `travel_min` and `busy_includes_travel: false` do not apply."""
+        missing = [k for k, v in (("team", self.team), ("forces", self.forces or None)) if v is None]
+        if missing:
+            raise ValueError(f"staged teams need team and forces: {', '.join(missing)} missing")
+        if (self.site is None) == (self.sites is None):
+            raise ValueError("staged teams need where incidents arise: give `site` or `sites` (not both)")
+        if self.travel_min is not None:
+            raise ValueError("staged teams travel the road time between sites: drop `travel_min`")
+        if not self.busy_includes_travel:
+            raise ValueError("staged teams are busy for their travel: drop `busy_includes_travel: false`")
+        where = [t.site for t in self.staged]
+        if len(set(where)) < len(where):
+            raise ValueError(f"a site is staged twice: {where}; give its `teams` once")
+        return self
+
+    @property
+    def incident_sites(self) -> dict[str, float]:
+        """Where incidents arise, with weights (empty without staged teams)."""
+        if self.sites is not None:
+            return dict(self.sites)
+        return {self.site: 1.0} if self.site is not None else {}
 
     @property
     def ground(self) -> bool:

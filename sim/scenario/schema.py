@@ -24,7 +24,7 @@ from sim.scenario.air import AircraftGroup, AircraftType, DelegationOverwatch, F
 from sim.scenario.delegations import Delegation, Flight, Movement, Tier, UnscheduledMovements
 from sim.scenario.distributions import Dist
 from sim.scenario.forces import Force, ShiftPattern
-from sim.scenario.incidents import AirAlert, IncidentStream
+from sim.scenario.incidents import AirAlert, IncidentStream, StagedTeams
 from sim.scenario.places import City, Site, Travel, TravelLeg
 from sim.scenario.posts import AirStation, DailyWindow, Post, Window
 from sim.scenario.targets import PeakWindow, Targets
@@ -70,6 +70,7 @@ __all__ = [
     "Scenario",
     "ShiftPattern",
     "Site",
+    "StagedTeams",
     "Strict",
     "Targets",
     "TeamSize",

@@ -92,6 +92,9 @@ def _incidents(s: Scenario) -> list[str]:
     out = [f"incident streams ({len(s.incidents)}):"]
     for name, inc in s.incidents.items():
         ground = f"team {inc.team} from {'/'.join(inc.forces)}, target {inc.target_min:g} min"
+        if inc.staged:
+            at = ", ".join(f"{t.teams} at {t.site}" for t in inc.staged)
+            ground += f"; staged teams: {at}; incidents at {', '.join(inc.incident_sites)}"
         alert = inc.air_alert
         air = (
             f"air alert {alert.type} from {alert.site}, target {alert.target_min:g} min"

@@ -43,6 +43,7 @@ __all__ = [
     "rest_rotation",
     "scenario",
     "sortie",
+    "staged",
     "time_average",
 ]
 
@@ -56,6 +57,8 @@ QUICK = {
     "escorts_mm3": 20,
     "escorts_mm5_heavy": 10,
     "incidents_mm2": 12,
+    "staged_mm2": 15,
+    "staged_mg1": 15,
     "absence": 50,
     "availability": 20,
     "sortie_one": 2,
@@ -184,6 +187,46 @@ def incidents(name: str = "incidents_mm2", quick: bool = False) -> list[Check]:
         response = float(np.mean([x.response_min for x in calls]))  # the model's own response time
         samples.append((waits.mean(), (waits > 0).mean(), length, len(calls) / (b - a), response))
     return _queue_checks(name, q, samples, travel_min, "response (min)")
+
+
+def staged(name: str, quick: bool = False) -> list[Check]:
+    """Poisson incidents at one site answered by c teams staged at one site, a fixed road time R (from
+    the file's travel leg) and dispatch D away; a team is busy for S = D + 2R + on scene (exponential).
+    With one team: M/G/1 (Pollaczek-Khinchine, exact); with several: M/M/c, so D = R = 0 is required.
+    The response time is the wait plus D + R."""
+    s = scenario(name)
+    (inc,) = s.incidents.values()
+    (force,) = s.forces.values()
+    if len(inc.staged) != 1 or inc.site is None or inc.team is None or inc.hourly_profile is not None:
+        raise ValueError(f"{name}: needs teams staged at one site, incidents at one `site`, no profile")
+    (post,) = inc.staged
+    if not force.shift.continuous or force.absence_prob or force.headcount != post.teams * inc.team:
+        raise ValueError(f"{name}: needs exactly the staging post's people always on duty")
+    legs = [leg.minutes for leg in s.travel.legs if set(leg.between) == {post.site, inc.site}]
+    if post.site != inc.site and not legs:
+        raise ValueError(f"{name}: needs a travel leg between {post.site} and {inc.site}")
+    road_h = legs[0] / 60 if post.site != inc.site else 0.0
+    dispatch_h = _fixed_h(inc.dispatch_min, "dispatch_min") if inc.dispatch_min is not None else 0.0
+    scene_h = _exponential_mean_h(inc.on_scene_min, "on_scene_min")
+    lam = inc.rate_per_day / 24
+    if post.teams == 1:
+        mean = dispatch_h + 2 * road_h + scene_h
+        q = theory.mg1(lam, mean, scene_h**2 + mean**2)
+    elif dispatch_h or road_h:
+        raise ValueError(f"{name}: several teams are an M/M/c queue only with no road and no dispatch time")
+    else:
+        q = theory.mmc(lam, 1 / scene_h, post.teams)
+    a, b = measurement_window(s)
+    samples: list[Sample] = []
+    for r in replicate(s, _replications(s, quick)):
+        calls = [x for x in r.responses if a <= x.time_h < b]
+        waits = np.array([x.dispatched_h - x.time_h for x in calls])
+        if np.isnan(waits).any():
+            raise RuntimeError(f"{name}: a measured incident was not answered before the end")
+        length = time_average(r.waiting.get("response", [(0.0, 0)]), a, b)
+        response = float(np.mean([x.response_min for x in calls]))  # the model's own response time
+        samples.append((waits.mean(), (waits > 0).mean(), length, len(calls) / (b - a), response))
+    return _queue_checks(name, q, samples, (dispatch_h + road_h) * 60, "response (min)")
 
 
 # -- absences -------------------------------------------------------------------------------------------
@@ -410,6 +453,8 @@ CASES: dict[str, Callable[[bool], list[Check]]] = {
     "escorts_mm3": lambda quick: escorts("escorts_mm3", quick),
     "escorts_mm5_heavy": lambda quick: escorts("escorts_mm5_heavy", quick),
     "incidents_mm2": lambda quick: incidents("incidents_mm2", quick),
+    "staged_mm2": lambda quick: staged("staged_mm2", quick),
+    "staged_mg1": lambda quick: staged("staged_mg1", quick),
     "absence": lambda quick: absence("absence", quick),
     "sortie_one": lambda quick: sortie("sortie_one", quick),
     "sortie_several": lambda quick: sortie("sortie_several", quick),

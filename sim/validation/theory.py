@@ -19,6 +19,7 @@ __all__ = [
     "availability_start_up_bias",
     "fuel_first_outage",
     "holdover_overtime",
+    "mg1",
     "mmc",
     "orbit_crew_coverage",
     "orbit_crews",
@@ -29,7 +30,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MMc:
-    """Steady state of an M/M/c queue: P(wait > 0), mean wait W_q, mean number waiting L_q = lambda W_q."""
+    """Steady state of an M/M/c (or M/G/1) queue: P(wait > 0), mean wait W_q, mean number waiting
+    L_q = lambda W_q."""
 
     arrival_rate: float
     service_rate: float
@@ -57,6 +59,17 @@ def mmc(arrival_rate: float, service_rate: float, servers: int) -> MMc:
     p_wait = c * b / (c - a * (1 - b))
     wait = p_wait / (c * service_rate - arrival_rate)
     return MMc(arrival_rate, service_rate, c, a / c, p_wait, wait, arrival_rate * wait)
+
+
+def mg1(arrival_rate: float, service_mean_h: float, service_second_moment_h2: float) -> MMc:
+    """Pollaczek-Khinchine for one server, Poisson arrivals at `arrival_rate` and any service time with
+    mean E[S] and second moment E[S^2]: W_q = lambda E[S^2] / (2 (1 - rho)), rho = lambda E[S];
+    P(wait > 0) = rho (arrivals see time averages); L_q = lambda W_q. Exact, not an approximation."""
+    rho = arrival_rate * service_mean_h
+    if not rho < 1:
+        raise ValueError(f"an M/G/1 queue needs utilisation rho = {rho:g} below 1")
+    wait = arrival_rate * service_second_moment_h2 / (2 * (1 - rho))
+    return MMc(arrival_rate, 1 / service_mean_h, 1, rho, rho, wait, arrival_rate * wait)
 
 
 def absence_shortfall(people: int, p_absent: float, required: int) -> tuple[float, float]:
