@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py
 	$(BIN)/python benchmarks/bench_parallel.py
 	$(BIN)/python benchmarks/bench_crn.py
+	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 # JupyterLab on notebooks/ (installs the optional `notebooks` extra into .venv the first time). As root (a
 # container), JupyterLab refuses to start unless told `--allow-root`.

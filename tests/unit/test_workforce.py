@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
@@ -29,6 +30,63 @@ def test_binomial_ppf_matches_scipy_for_absence_probabilities(u, n, p):
     # by one; such u occur once in 5e11 shifts, and the definitional test above covers them.
     expected = int(np.clip(stats.binom.ppf(u, n, p), 0, n))
     assert binomial_ppf(np.array([u]), np.array([n]), p)[0] == expected
+
+
+def _counting_ppf(u, n, p):
+    """The draw as it was before issue 14: count k up from 0 while the CDF is below u (the reference)."""
+    n = np.asarray(n, dtype=int)
+    k = np.zeros_like(n)
+    todo = special.bdtr(k, n, p) < u
+    while todo.any():
+        k = np.where(todo, k + 1, k)
+        todo &= k < n
+        todo &= special.bdtr(k, n, p) < u
+    return k
+
+
+EDGE_U = [0.0, 2**-53, 1e-12, 0.5, 1 - 1e-12, 1 - 2**-53]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    u=st.lists(U, min_size=1, max_size=8),
+    n=st.integers(0, 3000),
+    p=st.one_of(st.sampled_from([0.0, 1.0, 1e-9, 0.02, 0.5]), st.floats(0, 1)),
+)
+def test_binomial_ppf_is_identical_to_counting_up(u, n, p):
+    u = np.array(u)
+    assert np.array_equal(binomial_ppf(u, np.full(len(u), n), p), _counting_ppf(u, np.full(len(u), n), p))
+
+
+@pytest.mark.parametrize("p", [0.0, 1e-9, 0.02, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("n", [0, 1, 7, 100, 20_000])
+def test_binomial_ppf_edge_cases_match_counting_up(n, p):
+    u, ns = np.array(EDGE_U), np.full(len(EDGE_U), n)
+    assert np.array_equal(binomial_ppf(u, ns, p), _counting_ppf(u, ns, p))
+
+
+def test_binomial_ppf_per_shift_probabilities_match_counting_up():
+    rng = np.random.default_rng(14)
+    u, n, p = rng.random(500), rng.integers(0, 2000, 500), rng.uniform(0, 0.5, 500)
+    assert np.array_equal(binomial_ppf(u, n, p), _counting_ppf(u, n, p))
+
+
+@settings(max_examples=100, deadline=None)
+@given(u=U, n=st.integers(0, 10**7), p=st.floats(0, 0.5))
+def test_binomial_ppf_is_the_smallest_k_up_to_ten_million_people(u, n, p):
+    # Counting up to ~10^6 absentees is too slow for a test; the definition it implements is checked.
+    k = int(binomial_ppf(np.array([u]), np.array([n]), p)[0])
+    assert 0 <= k <= n
+    assert k == n or special.bdtr(k, n, p) >= u
+    assert k == 0 or special.bdtr(k - 1, n, p) < u
+
+
+@settings(max_examples=200, deadline=None)
+@given(u=U, n=st.integers(0, 10**7), more=st.integers(1, 10**6), p=st.floats(0, 0.5))
+def test_more_people_never_means_fewer_present_on_the_same_uniform(u, n, more, p):
+    small, large = binomial_ppf(np.array([u, u]), np.array([n, n + more]), p)
+    assert n + more - large >= n - small
+    assert large >= small  # and never fewer absent: each extra person adds at most one presence
 
 
 def test_larger_crew_never_has_fewer_present_on_the_same_uniform():
