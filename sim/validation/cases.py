@@ -176,6 +176,13 @@ def incidents(name: str = "incidents_mm2", quick: bool = False) -> list[Check]:
     travel_min = _fixed_h(inc.travel_min, "travel_min") * 60
     q = theory.mmc(inc.rate_per_day / 24, 1 / _exponential_mean_h(inc.on_scene_min, "on_scene_min"),
                    force.headcount // inc.team)  # fmt: skip
+    samples = _response_samples(name, s, quick)
+    return _queue_checks(name, q, samples, travel_min, "response (min)")
+
+
+def _response_samples(name: str, s: Scenario, quick: bool) -> list[Sample]:
+    """Per replication, over the measurement window: the incidents' mean wait, share that waited, mean
+    queue length, arrival rate and mean response time (the model's own)."""
     a, b = measurement_window(s)
     samples: list[Sample] = []
     for r in replicate(s, _replications(s, quick)):
@@ -184,9 +191,9 @@ def incidents(name: str = "incidents_mm2", quick: bool = False) -> list[Check]:
         if np.isnan(waits).any():
             raise RuntimeError(f"{name}: a measured incident was not answered before the end")
         length = time_average(r.waiting.get("response", [(0.0, 0)]), a, b)
-        response = float(np.mean([x.response_min for x in calls]))  # the model's own response time
+        response = float(np.mean([x.response_min for x in calls]))
         samples.append((waits.mean(), (waits > 0).mean(), length, len(calls) / (b - a), response))
-    return _queue_checks(name, q, samples, travel_min, "response (min)")
+    return samples
 
 
 def staged(name: str, quick: bool = False) -> list[Check]:
@@ -216,16 +223,7 @@ def staged(name: str, quick: bool = False) -> list[Check]:
         raise ValueError(f"{name}: several teams are an M/M/c queue only with no road and no dispatch time")
     else:
         q = theory.mmc(lam, 1 / scene_h, post.teams)
-    a, b = measurement_window(s)
-    samples: list[Sample] = []
-    for r in replicate(s, _replications(s, quick)):
-        calls = [x for x in r.responses if a <= x.time_h < b]
-        waits = np.array([x.dispatched_h - x.time_h for x in calls])
-        if np.isnan(waits).any():
-            raise RuntimeError(f"{name}: a measured incident was not answered before the end")
-        length = time_average(r.waiting.get("response", [(0.0, 0)]), a, b)
-        response = float(np.mean([x.response_min for x in calls]))  # the model's own response time
-        samples.append((waits.mean(), (waits > 0).mean(), length, len(calls) / (b - a), response))
+    samples = _response_samples(name, s, quick)
     return _queue_checks(name, q, samples, (dispatch_h + road_h) * 60, "response (min)")
 
 
