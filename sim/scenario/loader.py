@@ -22,7 +22,14 @@ from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import DuplicateKey, LineMap, load_with_lines
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_data", "scenario_from_data", "scenario_yaml"]
+__all__ = [
+    "load_scenario",
+    "parse_scenario",
+    "scenario_data",
+    "scenario_from_data",
+    "scenario_full_data",
+    "scenario_yaml",
+]
 
 _MAX_BYTES = 20 * 1024 * 1024
 
@@ -257,30 +264,39 @@ def scenario_from_data(data: dict[str, Any], file: str = "<data>") -> Scenario:
     return _validate(data, LineMap(), file)
 
 
+def _plain(x: Any, full: Any) -> Any:
+    """`x` (a part of a scenario's dump) the way a file spells it: times of day as "HH:MM", date-times as
+    local ISO text, every distribution with its `kind` (taken from `full`, the dump with defaults)."""
+    if isinstance(x, dict):
+        out = {k: _plain(v, full.get(k) if isinstance(full, dict) else None) for k, v in x.items()}
+        if isinstance(full, dict) and "kind" in full and "kind" not in out:  # a distribution's tag
+            out = {"kind": full["kind"], **out}
+        return out
+    if isinstance(x, list | tuple):
+        fulls = full if isinstance(full, list | tuple) else [None] * len(x)
+        return [_plain(v, f) for v, f in zip(x, fulls, strict=True)]
+    if isinstance(x, dt.datetime):
+        return x.isoformat(timespec="minutes" if x.second == x.microsecond == 0 else "seconds")
+    if isinstance(x, dt.time):
+        return f"{x:%H:%M}"
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    return x
+
+
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
     """A scenario as plain data, the way a file would spell it: defaults left out, times of day as
     "HH:MM", date-times as local ISO text, every distribution with its `kind`. Change it in code and
     validate it again with `scenario_from_data`."""
-
-    def plain(x: Any, full: Any) -> Any:
-        if isinstance(x, dict):
-            out = {k: plain(v, full.get(k) if isinstance(full, dict) else None) for k, v in x.items()}
-            if isinstance(full, dict) and "kind" in full and "kind" not in out:  # a distribution's tag
-                out = {"kind": full["kind"], **out}
-            return out
-        if isinstance(x, list | tuple):
-            fulls = full if isinstance(full, list | tuple) else [None] * len(x)
-            return [plain(v, f) for v, f in zip(x, fulls, strict=True)]
-        if isinstance(x, dt.datetime):
-            return x.isoformat(timespec="minutes" if x.second == x.microsecond == 0 else "seconds")
-        if isinstance(x, dt.time):
-            return f"{x:%H:%M}"
-        if isinstance(x, dt.date):
-            return x.isoformat()
-        return x
-
     full = scenario.model_dump(by_alias=True)
-    data: dict[str, Any] = plain(scenario.model_dump(by_alias=True, exclude_defaults=True), full)
+    data: dict[str, Any] = _plain(scenario.model_dump(by_alias=True, exclude_defaults=True), full)
+    return data
+
+
+def scenario_full_data(scenario: Scenario) -> dict[str, Any]:
+    """As `scenario_data`, with every default spelt out: the resolved value of every field."""
+    full = scenario.model_dump(by_alias=True)
+    data: dict[str, Any] = _plain(full, full)
     return data
 
 
