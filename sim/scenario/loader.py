@@ -25,6 +25,8 @@ from sim.scenario.yaml_lines import DuplicateKey, LineMap, load_with_lines
 __all__ = [
     "load_scenario",
     "parse_scenario",
+    "read_data",
+    "read_text",
     "scenario_data",
     "scenario_from_data",
     "scenario_full_data",
@@ -229,6 +231,13 @@ def _message(err: ErrorDetails, path: tuple[Any, ...] = (), lines: LineMap | Non
 
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     """Validate scenario text; raise `ScenarioError` listing every problem found."""
+    data, lines = read_data(text, file)
+    return _validate(data, lines, file)
+
+
+def read_data(text: str, file: str = "<scenario>") -> tuple[dict[str, Any], LineMap]:
+    """Scenario text as plain data (a mapping) and the line of every field; `ScenarioError` for text that
+    is not a YAML mapping."""
     try:
         data, lines = load_with_lines(text)
     except DuplicateKey as e:
@@ -250,7 +259,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         kind = _KINDS.get(type(data), f"a {type(data).__name__}")
         raise ScenarioError([Problem(file, 1, "", f"a scenario is a YAML mapping of fields, not {kind}")])
-    return _validate(data, lines, file)
+    return data, lines
 
 
 def scenario_from_data(data: dict[str, Any], file: str = "<data>") -> Scenario:
@@ -356,7 +365,19 @@ def _os_problem(p: Path, e: OSError) -> str:
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a scenario file (YAML; nothing in it is ever executed).
+    """Read and validate a scenario file (YAML; nothing in it is ever executed), or an overlay: a file
+    whose `base:` names the scenario it changes (sim.scenario.overlay), validated as the merged whole."""
+    name = str(path)
+    data, lines = read_data(read_text(path), name)
+    if "base" in data:
+        from sim.scenario.overlay import resolve_overlay
+
+        return resolve_overlay(Path(path), data, lines).scenario
+    return _validate(data, lines, name)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a scenario file, read safely; `ScenarioError` (located at the file) if it cannot be.
 
     Only a regular file is read: a named pipe, a socket or a device is refused from its `stat`, before
     it is opened (a pipe with no writer would block for ever), and the file is opened without blocking
@@ -396,4 +417,4 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         raise ScenarioError(
             [Problem(name, None, "", f"not UTF-8 text (bad byte at offset {e.start})")]
         ) from None
-    return parse_scenario(text, name)
+    return text
