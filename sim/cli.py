@@ -56,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_validate(args: argparse.Namespace) -> int:
     from sim.scenario.overlay import overlay_base
 
-    src = load_source(args.scenario, set_overrides(args))
+    src = source_with_sets(args, args.scenario)
     scenario = src.scenario
     limits = {"max_events": args.max_events, "max_memory_gb": args.max_memory}
     workers = os.cpu_count() or 1
@@ -96,7 +96,7 @@ def _warn(warnings: list[str]) -> None:
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
-    scenario = load_source(args.scenario, set_overrides(args)).scenario
+    scenario = source_with_sets(args, args.scenario).scenario
     if args.troops is not None and scenario.swept_force is None:
         raise _BadOption("--troops needs a force marked `swept: true` in the scenario")
     problems = check_limits(
@@ -251,7 +251,7 @@ def _design(args: argparse.Namespace, options: RunOptions) -> api.Design:
         return design_compare(*_compared(args), options=options)
     if len(args.scenarios) != 1:
         raise _BadOption(f"`{args.command}` takes 1 scenario file, got {len(args.scenarios)}")
-    source = load_source(args.scenarios[0], set_overrides(args))
+    source = source_with_sets(args, args.scenarios[0])
     if args.command == "sweep":
         from sim.experiment.vary import parse_vary, parse_vary_group
 
@@ -293,6 +293,13 @@ def set_overrides(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(getattr(args, "set", None) or ())
 
 
+def source_with_sets(args: argparse.Namespace, path: str) -> Source:
+    """The scenario file (or overlay) at `path` with the command's `--set` overrides applied and
+    validated whole (ScenarioError naming a bad override): the one call a command needs to honour
+    `add_set_option`. `.scenario` is the changed scenario; `.overrides` what was applied."""
+    return load_source(path, set_overrides(args))
+
+
 class _SetAction(argparse.Action):
     """`--set PATH=VALUE`: for every variant, or after a `--variant NAME` for that variant only."""
 
@@ -318,7 +325,8 @@ class _VariantAction(argparse.Action):
 
 def add_set_option(p: argparse.ArgumentParser, variants: bool = False) -> None:
     """`--set PATH=VALUE` (repeatable) on a command; with `variants`, `--variant NAME` groups too. The
-    command reads them with `set_overrides(args)` (and `args.variant`)."""
+    command applies them with `source_with_sets(args, path)` (the texts: `set_overrides(args)`; the
+    groups: `args.variant`)."""
     p.add_argument(
         "--set", action=_SetAction, metavar="PATH=VALUE", default=None,
         help="change one scenario value without editing the file, e.g. --set forces.us.absence_prob=0.04 or "

@@ -190,6 +190,8 @@ def at_factor(scenario: Scenario, path: str, factor: float) -> Scenario:
     for member in group_members(scenario, path):
         dotted = ".".join(str(p) for p in member)
         value = _node(full, member)
+        if value is None:
+            raise _bad(text, f"{dotted} is not in the scenario: a group scales values that are there")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _bad(text, f"{dotted} is {value!r}, not a number: a group scales numbers")
         if len(member) == 3 and member[0] == "forces" and member[2] == "headcount":
