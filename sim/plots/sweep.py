@@ -229,6 +229,8 @@ def compare_variants(
     rows = max(1, math.ceil(len(shown) / cols))
     fig = new_figure(4.2 * cols, 3.0 * rows + 0.9)
     grid = fig.subplots(rows, cols, squeeze=False)
+    if "variant_to" not in differences:  # one row per metric: B − A of two variants
+        differences = differences.assign(variant_to=labels[-1] if labels else "")
     diff = differences.set_index(["variant_to", "metric"]) if not differences.empty else None
     for i, ax in enumerate(grid.flat):
         if i >= len(shown):
@@ -255,7 +257,7 @@ def compare_variants(
         if is_share(metric):
             percent_axis(ax)
         head = metric_label(metric)[0]
-        for label in labels[1:] if diff is not None else []:
+        for label in (labels[1:] or labels) if diff is not None else []:
             if (label, metric) in diff.index:  # type: ignore[union-attr]
                 row = cast(pd.Series, diff.loc[(label, metric)])  # type: ignore[union-attr]
                 head += "\n" + _difference_text(metric, row, "B − A" if two else f"{label} − base")
