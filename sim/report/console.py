@@ -196,6 +196,18 @@ def _answer_line(o: Outcome, label: str) -> str:
     return f"[bold]This level does NOT meet: {escape(names)}.[/]"
 
 
+def _sweep_title(o: Outcome) -> str:
+    """`Sweep of NAME`, with the inputs varied and the troops held (`--troops N` with `--vary`)."""
+    inputs = o.manifest.inputs
+    title = f"Sweep of {o.manifest.scenarios[0].name}" + (
+        f" over {escape(' × '.join(inputs))}" if inputs else ""
+    )
+    troops = {v.troops for v in o.manifest.variants}
+    if inputs and "troops" not in inputs and troops != {None}:
+        title += f", at {troops.pop()} troops of the swept force"
+    return title
+
+
 def _print_sweep(o: Outcome, console: Console) -> None:
     a = o.answer
     shown = _key_metrics(o)
@@ -203,13 +215,7 @@ def _print_sweep(o: Outcome, console: Console) -> None:
     keys = inputs if len(inputs) > 1 else [o.key]
     headers = [*(escape(k) for k in keys), *(_header(c) for c in shown), "targets missed"]
     values = {v.label: v.values for v in o.manifest.variants}
-    title = f"Sweep of {o.manifest.scenarios[0].name}" + (
-        f" over {escape(' × '.join(inputs))}" if inputs else ""
-    )
-    troops = {v.troops for v in o.manifest.variants}
-    if inputs and "troops" not in inputs and troops != {None}:
-        title += f", at {troops.pop()} troops of the swept force"
-    table = Table(*headers, title=title, caption=_replications_line(o))
+    table = Table(*headers, title=_sweep_title(o), caption=_replications_line(o))
     for label in a.labels:
         cells = [fmt_interval(m, a.summaries[label][m]) for m in shown]
         missed = [c for c in a.checks[label] if not c.met]
