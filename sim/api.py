@@ -7,6 +7,14 @@
     res.folder             # the results folder on disk
     res.figures()          # its figures, by name; res.report is its report.html
 
+Variants without copying files: `overrides={"forces.us.absence_prob": 0.04}` on any call (the same as
+`--set`), an overlay file wherever a scenario is taken, and
+
+    compare("scenarios/apec2024_peru.yaml",
+            variants={"mh60_down": {"aircraft.mh60_ag8.count": 2}}, troops=600)   # N-way, each vs the first
+    sweep(path, vary={"aircraft.mh60_ag8.count": [1, 2, 3]}, troops=600)          # any numeric input
+    sweep(path, vary={"troops": "300:900:300", "aircraft.mh60_ag8.count": "1:3:1"})  # a grid
+
 Each call writes a results folder (DESIGN §6) exactly as the command does and returns `Results`, read
 back from that folder; `load_results(folder)` reads any earlier one. Options are the fields of
 `sim.RunOptions` (replications, precision, max_replications, seed, troops, workers, scheduler, out,
@@ -19,14 +27,24 @@ command_line), given as keywords or as one `RunOptions`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.experiment.design import Design, ScenarioLike, design_compare, design_run, design_sweep
+from sim.experiment.design import (
+    Design,
+    ScenarioLike,
+    Source,
+    design_compare,
+    design_run,
+    design_sweep,
+    design_vary,
+    load_source,
+)
 from sim.experiment.options import Progress, RunOptions
 from sim.experiment.plan import parse_troops
+from sim.experiment.vary import TROOPS, Vary, parse_levels, parse_vary_group
 from sim.results import experiment as results_experiment
 from sim.results.experiment import Outcome
 from sim.results.files import INCOMPLETE, read_json
@@ -146,43 +164,94 @@ def _options(options: RunOptions | None, fields: dict[str, Any], command: str) -
     return replace(options or RunOptions(), **{"command_line": f"sim.{command}", **fields})
 
 
+Overrides = Mapping[str, Any] | Sequence[str]
+
+
 def run(
     scenario: ScenarioLike,
     options: RunOptions | None = None,
     *,
+    overrides: Overrides = (),
     progress: Progress | None = None,
     **fields: Any,
 ) -> Results:
-    """Replications at one staffing level (`troops`, default the scenario's)."""
+    """Replications at one staffing level (`troops`, default the scenario's); `overrides` as `--set`."""
     opts = _options(options, fields, "run")
-    return load_results(start_experiment(design_run(scenario, opts), opts, progress).folder)
+    design = design_run(load_source(scenario, overrides), opts)
+    return load_results(start_experiment(design, opts, progress).folder)
+
+
+def _levels(path: str, levels: Any) -> Vary:
+    """A varied input from a path and its levels: a list, a range, or "START:STOP:STEP" / "A,B,C"."""
+    text = f"{path}={levels if isinstance(levels, str) else ','.join(map(str, levels))}"
+    if "+" in path or "*" in path:
+        return parse_vary_group(text)
+    values = parse_levels(levels, text) if isinstance(levels, str) else tuple(sorted(levels))
+    return Vary(path, values, text)
 
 
 def sweep(
     scenario: ScenarioLike,
-    troops: Sequence[int] | str,
+    troops: Sequence[int] | str | None = None,
     options: RunOptions | None = None,
     *,
+    vary: Mapping[str, Any] | None = None,
+    overrides: Overrides = (),
     progress: Progress | None = None,
     **fields: Any,
 ) -> Results:
-    """The same replications at each troop level (a list, a range or "START:STOP:STEP")."""
-    levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+    """The same replications at each troop level (a list, a range or "START:STOP:STEP"), or at each level
+    of one or two inputs: `vary={"aircraft.mh60_ag8.count": [1, 2, 3]}` (two make a grid; a key
+    `A+B` or with `*` scales several values by one factor, as `--vary-group`). With `vary`, a single
+    `troops` level holds the swept force's headcount there."""
     opts = _options(options, fields, "sweep")
-    return load_results(start_experiment(design_sweep(scenario, levels, opts), opts, progress).folder)
+    source = load_source(scenario, overrides)
+    if not vary:
+        if troops is None:
+            raise TypeError("sweep needs troops or vary")
+        levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+        return load_results(start_experiment(design_sweep(source, levels, opts), opts, progress).folder)
+    inputs = [_levels(path, levels) for path, levels in vary.items()]
+    if troops is not None:
+        levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+        if len(levels) == 1:
+            opts = replace(opts, troops=levels[0])
+        else:
+            inputs.insert(0, Vary(TROOPS, tuple(sorted(levels)), f"troops={troops}"))
+    design = design_vary(source, inputs, opts)
+    return load_results(start_experiment(design, opts, progress).folder)
 
 
 def compare(
-    scenario_a: ScenarioLike,
-    scenario_b: ScenarioLike,
-    options: RunOptions | None = None,
-    *,
+    *scenarios: ScenarioLike | RunOptions,
+    variants: Mapping[str, Overrides] | None = None,
+    overrides: Overrides = (),
     progress: Progress | None = None,
     **fields: Any,
 ) -> Results:
-    """Paired comparison of two variants on common random numbers: `differences` holds B − A."""
+    """Paired comparison on common random numbers, each variant against the first: `differences` holds
+    variant − first. The variants are the scenarios given (files, overlays or `Scenario` objects), then
+    one per entry of `variants` (name -> overrides of the first scenario); `overrides` apply to every
+    one. `compare(a, b)` is the two-way comparison B − A; a `RunOptions` may come last."""
+    given = list(scenarios)
+    last = given[-1] if given else None
+    options = last if isinstance(last, RunOptions) else None
+    if options is not None:
+        given.pop()
+    if not given:
+        raise TypeError("compare needs at least one scenario")
     opts = _options(options, fields, "compare")
-    return load_results(start_experiment(design_compare(scenario_a, scenario_b, opts), opts, progress).folder)
+    sources: list[Source] = [load_source(s, overrides) for s in given]  # type: ignore[arg-type]
+    for name, changes in (variants or {}).items():
+        sources.append(load_source(given[0], _joined(overrides, changes), label=name))  # type: ignore[arg-type]
+    design = design_compare(*sources, options=opts)
+    return load_results(start_experiment(design, opts, progress).folder)
+
+
+def _joined(a: Overrides, b: Overrides) -> list[str]:
+    from sim.scenario.overrides import override_texts
+
+    return [*override_texts(a), *override_texts(b)]
 
 
 def resume(

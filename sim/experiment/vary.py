@@ -5,19 +5,42 @@ The forms, shared by `sweep --vary`, `size --vary` and `sensitivity --vary`:
 `PATH=START:STOP:STEP` (STOP included when on the grid), `PATH=A,B,C` (a list), and, for a range to
 search or to sample, `PATH=LOW:HIGH`. `troops` as the path is the swept force's headcount (with its
 strength steps scaled alike, as `--troops` does).
+
+A group (`sweep --vary-group`) varies several values together with fixed ratios: `A+B+...=FACTORS`
+multiplies each member's value in the scenario by the factor (whole numbers rounded), for example
+`forces.us.headcount+forces.host_military.headcount=0.5:1.5:0.25` (all military), and `*` in a member
+stands for every key of the mapping there (`forces.*.headcount`: every force). A force's headcount is
+scaled with its strength steps, as `--troops` does.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.errors import Problem
-from sim.scenario.overrides import parse_path, with_overrides
+from sim.scenario.loader import scenario_full_data
+from sim.scenario.overrides import _child, parse_path, with_overrides
 
-__all__ = ["MAX_LEVELS", "TROOPS", "Vary", "at_level", "parse_bounds", "parse_levels", "parse_vary"]
+__all__ = [
+    "MAX_LEVELS",
+    "TROOPS",
+    "Vary",
+    "apply_levels",
+    "at_factor",
+    "at_level",
+    "frontier",
+    "group_members",
+    "is_group",
+    "level_label",
+    "parse_bounds",
+    "parse_levels",
+    "parse_vary",
+    "parse_vary_group",
+]
 
 MAX_LEVELS = 1000
 TROOPS = "troops"
@@ -115,3 +138,104 @@ def at_level(scenario: Scenario, path: str, level: Any) -> Scenario:
             raise _bad(f"{path}={level}", f"troops must be a whole number, 0 or more, got {level}")
         return scenario.with_troops(int(level))
     return with_overrides(scenario, {path: _tidy(level) if isinstance(level, float) else level}, "--vary")
+
+
+def is_group(path: str) -> bool:
+    """A group's path (`A+B`, or a member with `*`) rather than one field's."""
+    return "+" in path or "*" in path
+
+
+def parse_vary_group(text: str) -> Vary:
+    """`A+B+...=FACTORS` (a range or a list of factors, each above 0) as a `Vary` whose path is `A+B+...`."""
+    if "=" not in text:
+        raise _bad(text, "expected PATH+PATH=START:STOP:STEP or PATH+PATH=A,B,C (factors)")
+    path, spec = (x.strip() for x in text.split("=", 1))
+    for member in path.split("+"):
+        parse_path(member, "--vary-group", text)
+    levels = parse_levels(spec, text)
+    if levels[0] <= 0:
+        raise _bad(text, f"a factor must be above 0, got {levels[0]:g}")
+    return Vary(path, levels, text)
+
+
+def group_members(scenario: Scenario, path: str) -> list[tuple[str | int, ...]]:
+    """The field paths a group stands for, `*` expanded over the keys of the mapping there."""
+    full = scenario_full_data(scenario)
+    out: list[tuple[str | int, ...]] = []
+    for member in path.split("+"):
+        parts = parse_path(member.strip(), "--vary-group", path)
+        found: list[tuple[str | int, ...]] = [()]
+        for part in parts:
+            if part == "*":
+                found = [(*f, k) for f in found for k in (_node(full, f) or {})]
+            else:
+                found = [(*f, part) for f in found]
+        out += [f for f in found if f not in out]
+    return out
+
+
+def _node(data: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        data = _child(data, part)
+    return data
+
+
+def at_factor(scenario: Scenario, path: str, factor: float) -> Scenario:
+    """The scenario with every member of the group `path` multiplied by `factor` (whole numbers rounded;
+    a force's headcount with its strength steps); ScenarioError naming `--vary-group` if refused."""
+    full = scenario_full_data(scenario)
+    text = f"{path}={factor:g}"
+    overrides: dict[str, Any] = {}
+    heads: dict[str, int] = {}
+    for member in group_members(scenario, path):
+        dotted = ".".join(str(p) for p in member)
+        value = _node(full, member)
+        if value is None:
+            raise _bad(text, f"{dotted} is not in the scenario: a group scales values that are there")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _bad(text, f"{dotted} is {value!r}, not a number: a group scales numbers")
+        if len(member) == 3 and member[0] == "forces" and member[2] == "headcount":
+            heads[str(member[1])] = round(value * factor)
+        else:
+            overrides[dotted] = round(value * factor) if isinstance(value, int) else value * factor
+    out = with_overrides(scenario, overrides, "--vary-group") if overrides else scenario
+    if heads:
+        forces = dict(out.forces)
+        for name, headcount in heads.items():
+            if forces[name].pools is not None:
+                raise _bad(
+                    text, f"forces.{name} gives `pools` (people per city and role): scale those instead"
+                )
+            forces[name] = forces[name].scaled(headcount)
+        out = out.model_copy(update={"forces": forces})
+    return out
+
+
+def apply_levels(scenario: Scenario, values: dict[str, Any]) -> Scenario:
+    """The scenario at one point of a sweep: each varied input at its level (`troops` is left to the
+    variant's headcount; a group is scaled by its factor)."""
+    for path, level in values.items():
+        if path == TROOPS:
+            continue
+        scenario = at_factor(scenario, path, level) if is_group(path) else at_level(scenario, path, level)
+    return scenario
+
+
+def level_label(values: dict[str, Any]) -> str:
+    """A sweep level's label in the tables: the level for one input, `A=1, B=2` for a grid."""
+    texts = {p: f"{_tidy(v) if isinstance(v, float) else v}" for p, v in values.items()}
+    if len(texts) == 1:
+        return next(iter(texts.values()))
+    return ", ".join(f"{p}={t}" for p, t in texts.items())
+
+
+def frontier(points: Iterable[tuple[Any, Any, bool]]) -> dict[Any, Any]:
+    """The meeting frontier of a grid: for each level of the first input (in increasing order), the
+    smallest level of the second at which every target is met (None where none is). `points` are
+    (first level, second level, meets every target)."""
+    best: dict[Any, Any] = {}
+    for x, y, met in points:
+        best.setdefault(x, None)
+        if met and (best[x] is None or y < best[x]):
+            best[x] = y
+    return dict(sorted(best.items()))
