@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from sim.results.sizing import SizeOutcome
+
 __all__ = [
     "Results",
     "compare",
@@ -42,6 +44,7 @@ __all__ = [
     "resume",
     "resume_experiment",
     "run",
+    "size",
     "start_experiment",
     "sweep",
 ]
@@ -194,3 +197,37 @@ def resume(
 ) -> Results:
     """Finish an interrupted experiment (`<out>.incomplete`)."""
     return load_results(resume_experiment(folder, _options(options, fields, "resume"), progress).folder)
+
+
+# The planner's decision (issue 16): size, allocate, sensitivity. Each writes a results folder with its
+# tables, figures and report.html, and returns what it found (sim.results.sizing and its siblings).
+
+
+def _render_decision(folder: Path, answer: dict[str, Any]) -> None:
+    from sim.report.decide import render_decision  # matplotlib and jinja2: only once there is a folder
+
+    render_decision(folder, answer)
+
+
+def size_outcome(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
+    """`size` as the command runs it: the options of `sim.results.sizing.run_size`."""
+    from sim.results.sizing import run_size
+
+    options.setdefault("command_line", "sim.size")
+    return run_size(scenario, render=_render_decision, **options)
+
+
+def size(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
+    """The smallest level of the swept force's troops (or `path=` another input) meeting every target
+    with 95% confidence, by a search on common random numbers. Options: path, resolution (default 5),
+    replications (first round per level), max_replications (a close level's cap), budget, seed, sets
+    (`PATH=VALUE` overrides), low, high, workers, scheduler, out. `.result.answer` is the level,
+    `.folder` the results folder (search.csv holds the search path)."""
+    return size_outcome(scenario, **options)
+
+
+def resume_size(folder: str | os.PathLike[str], **options: Any) -> SizeOutcome:
+    """Finish an interrupted `size` (its `<out>.incomplete` folder)."""
+    from sim.results.sizing import resume_size as _resume
+
+    return _resume(folder, render=_render_decision, **options)

@@ -1,0 +1,120 @@
+"""`summit-sim size`, `allocate` and `sensitivity`: the planner's decision (registered by sim.cli).
+
+Each prints its answer in a few lines and writes a results folder with its tables, figures and
+report.html (sim.results.sizing, sim.results.allocation, sim.results.sensitivity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sim import api
+from sim.experiment.design import BadExperiment
+from sim.experiment.search import SearchStep, describe_evidence, level_label
+from sim.experiment.vary import TROOPS
+
+__all__ = ["add_decide_commands"]
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, got {text!r}")
+    return value
+
+
+def _count(text: str, least: int = 1) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {least} or more, got {value}")
+    return value
+
+
+def _reps(text: str) -> int:
+    return _count(text, 2)
+
+
+def _common(p: argparse.ArgumentParser, command: str) -> None:
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file")
+    p.add_argument("-n", "--replications", type=_reps, help="replications of a level's first round "
+                   "(default: the scenario's `replications`)")  # fmt: skip
+    p.add_argument("--max-replications", type=_reps, metavar="N",
+                   help="replications a close level may grow to (default 4x the first round)")  # fmt: skip
+    p.add_argument("--budget", type=_count, metavar="N", help="cap on replications over the whole search")
+    p.add_argument("--seed", type=lambda t: _count(t, 0), help="root seed (default: the scenario's)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                   help="change a scenario field first (repeatable), e.g. forces.us.absence_prob=0.05")  # fmt: skip
+    p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
+    p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
+    p.add_argument("--quiet", action="store_true", help="print nothing but the answer line and errors")
+
+
+def add_decide_commands(sub: Any) -> None:
+    """Add `size`, `allocate` and `sensitivity` to the `summit-sim` subcommands."""
+    p = sub.add_parser(
+        "size",
+        help="the smallest level (troops, or --vary PATH) meeting every target with 95%% confidence",
+        description="Search on common random numbers (bracket, bisection, replications added where the "
+        "decision is close) for the smallest level meeting every target with 95% confidence.",
+    )
+    _common(p, "size")
+    p.add_argument("--vary", metavar="PATH", default=TROOPS,
+                   help="the input to size (default: troops, the swept force's headcount)")  # fmt: skip
+    p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
+    p.set_defaults(func=_cmd_size)
+
+
+def _printer(quiet: bool) -> Any:
+    if quiet:
+        return None
+
+    def show(step: SearchStep) -> None:
+        ev = step.evidence
+        verdict = "meets" if ev.meets else ("close" if ev.close else "fails")
+        print(f"  {step.step:>3} {step.phase:<8} {level_label(ev.level):>8}: {verdict} on {ev.n} replications",
+              file=sys.stderr)  # fmt: skip
+
+    return show
+
+
+def _cmd_size(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.scenario:
+            raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
+        outcome = api.resume_size(args.resume, workers=args.workers, scheduler=args.scheduler,
+                                  progress=_printer(args.quiet))  # fmt: skip
+    else:
+        if not args.scenario:
+            raise BadExperiment("`size` needs a scenario file")
+        outcome = api.size_outcome(
+            args.scenario, path=args.vary, resolution=args.resolution, replications=args.replications,
+            max_replications=args.max_replications, budget=args.budget, seed=args.seed,
+            sets=tuple(args.sets), workers=args.workers, scheduler=args.scheduler, out=args.out,
+            command_line=args.command_line, progress=_printer(args.quiet),
+        )  # fmt: skip
+    r = outcome.result
+    what = "troops" if r.path == TROOPS else r.path
+    if r.answer is None:
+        print(f"size: no level of {what} meets every target with 95% confidence ({r.status})")
+    else:
+        print(f"size: {level_label(r.answer)} {what} meet every target with 95% confidence ({r.status})")
+    if r.at_answer is not None:
+        print(f"  at the answer  {describe_evidence(r.at_answer)}")
+    if r.below is not None:
+        print(f"  one step below {describe_evidence(r.below)}")
+    for a, b in r.inversions:
+        print(f"  warning: not monotone: {level_label(a)} meets but {level_label(b)} does not; "
+              f"check with a sweep over {level_label(a)}:{level_label(b)}")  # fmt: skip
+    print(f"  replications spent: {r.replications_spent:,} over {r.levels_judged} levels")
+    print(f"  results: {outcome.folder}")
+    return 0
