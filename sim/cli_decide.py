@@ -44,14 +44,28 @@ def _reps(text: str) -> int:
 
 def _common(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file")
-    p.add_argument("-n", "--replications", type=_reps, help="replications of a level's first round "
-                   "(default: the scenario's `replications`)")  # fmt: skip
-    p.add_argument("--max-replications", type=_reps, metavar="N",
-                   help="replications a close level may grow to (default 4x the first round)")  # fmt: skip
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_reps,
+        help="replications of a level's first round (default: the scenario's `replications`)",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=_reps,
+        metavar="N",
+        help="replications a close level may grow to (default 4x the first round)",
+    )
     p.add_argument("--budget", type=_count, metavar="N", help="cap on replications over the whole search")
     p.add_argument("--seed", type=lambda t: _count(t, 0), help="root seed (default: the scenario's)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
-                   help="change a scenario field first (repeatable), e.g. forces.us.absence_prob=0.05")  # fmt: skip
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change a scenario field first (repeatable), e.g. forces.us.absence_prob=0.05",
+    )
     p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
     p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
@@ -68,8 +82,12 @@ def add_decide_commands(sub: Any) -> None:
         "decision is close) for the smallest level meeting every target with 95% confidence.",
     )
     _common(p, "size")
-    p.add_argument("--vary", metavar="PATH", default=TROOPS,
-                   help="the input to size (default: troops, the swept force's headcount)")  # fmt: skip
+    p.add_argument(
+        "--vary",
+        metavar="PATH",
+        default=TROOPS,
+        help="the input to size (default: troops, the swept force's headcount)",
+    )
     p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
     p.set_defaults(func=_cmd_size)
 
@@ -81,8 +99,10 @@ def _printer(quiet: bool) -> Any:
     def show(step: SearchStep) -> None:
         ev = step.evidence
         verdict = "meets" if ev.meets else ("close" if ev.close else "fails")
-        print(f"  {step.step:>3} {step.phase:<8} {level_label(ev.level):>8}: {verdict} on {ev.n} replications",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"  {step.step:>3} {step.phase:<8} {level_label(ev.level):>8}: {verdict} on {ev.n} replications",
+            file=sys.stderr,
+        )
 
     return show
 
@@ -91,17 +111,27 @@ def _cmd_size(args: argparse.Namespace) -> int:
     if args.resume:
         if args.scenario:
             raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
-        outcome = api.resume_size(args.resume, workers=args.workers, scheduler=args.scheduler,
-                                  progress=_printer(args.quiet))  # fmt: skip
+        outcome = api.resume_size(
+            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
+        )
     else:
         if not args.scenario:
             raise BadExperiment("`size` needs a scenario file")
         outcome = api.size_outcome(
-            args.scenario, path=args.vary, resolution=args.resolution, replications=args.replications,
-            max_replications=args.max_replications, budget=args.budget, seed=args.seed,
-            sets=tuple(args.sets), workers=args.workers, scheduler=args.scheduler, out=args.out,
-            command_line=args.command_line, progress=_printer(args.quiet),
-        )  # fmt: skip
+            args.scenario,
+            path=args.vary,
+            resolution=args.resolution,
+            replications=args.replications,
+            max_replications=args.max_replications,
+            budget=args.budget,
+            seed=args.seed,
+            sets=tuple(args.sets),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            command_line=args.command_line,
+            progress=_printer(args.quiet),
+        )
     r = outcome.result
     what = "troops" if r.path == TROOPS else r.path
     if r.answer is None:
@@ -113,8 +143,10 @@ def _cmd_size(args: argparse.Namespace) -> int:
     if r.below is not None:
         print(f"  one step below {describe_evidence(r.below)}")
     for a, b in r.inversions:
-        print(f"  warning: not monotone: {level_label(a)} meets but {level_label(b)} does not; "
-              f"check with a sweep over {level_label(a)}:{level_label(b)}")  # fmt: skip
+        print(
+            f"  warning: not monotone: {level_label(a)} meets but {level_label(b)} does not; "
+            f"check with a sweep over {level_label(a)}:{level_label(b)}"
+        )
     print(f"  replications spent: {r.replications_spent:,} over {r.levels_judged} levels")
     print(f"  results: {outcome.folder}")
     return 0

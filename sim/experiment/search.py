@@ -42,8 +42,11 @@ __all__ = [
     "SizeResult",
     "SizeSettings",
     "all_met_per_replication",
+    "describe_evidence",
+    "find_inversions",
     "judge",
     "level_label",
+    "search_table",
     "size_search",
 ]
 
@@ -143,7 +146,9 @@ class SizeSettings:
         if not self.resolution > 0:
             raise ValueError(f"the resolution must be more than 0, got {self.resolution:g}")
         if self.replications < 2:
-            raise ValueError(f"a level needs at least 2 replications for an interval, got {self.replications}")
+            raise ValueError(
+                f"a level needs at least 2 replications for an interval, got {self.replications}"
+            )
         if self.max_replications < self.replications:
             raise ValueError(
                 f"max_replications ({self.max_replications}) is below replications ({self.replications})"
@@ -239,7 +244,9 @@ class _Search:
     def judge(self, level: float, phase: str, n: int | None = None) -> Evidence:
         """Judge `level` on at least `n` (default the first round, or what it already has) replications,
         adding replications while the decision is close, up to max_replications."""
-        specs = target_specs(self.scenario if self.path == TROOPS else at_level(self.scenario, self.path, level))
+        specs = target_specs(
+            self.scenario if self.path == TROOPS else at_level(self.scenario, self.path, level)
+        )
         want = max(n or 0, self.s.replications, self.n.get(level, 0))
         ev = judge(level, self.columns(level, want), specs)
         while ev.close and ev.n < self.s.max_replications:
@@ -334,7 +341,7 @@ def size_search(
         tuple(search.steps),
         search.source.spent,
         status,
-        _inversions(search.evidence),
+        find_inversions(search.evidence),
         paired,
     )
 
@@ -346,10 +353,15 @@ def _paired(search: _Search, hi: float, lo: float, n: int) -> dict[str, Interval
     a = search.columns(lo, n)
     b = search.columns(hi, n)
     specs = target_specs(search.scenario)
-    return {s.column: paired_difference(a[s.column], b[s.column]) for s in specs if s.column in a and s.column in b}
+    return {
+        s.column: paired_difference(a[s.column], b[s.column])
+        for s in specs
+        if s.column in a and s.column in b
+    }
 
 
-def _inversions(evidence: dict[float, Evidence]) -> tuple[tuple[float, float], ...]:
+def find_inversions(evidence: dict[float, Evidence]) -> tuple[tuple[float, float], ...]:
+    """(a, b) for every level a that meets below a level b that fails, among the levels judged."""
     levels = sorted(evidence)
     out = []
     for i, a in enumerate(levels):
@@ -375,11 +387,18 @@ def search_table(result: SizeResult) -> list[dict[str, Any]]:
     for s in result.steps:
         ev = s.evidence
         c = ev.failing
-        rows.append({
-            "step": s.step, "phase": s.phase, "level": level_label(ev.level), "replications": ev.n,
-            "p_all_met": ev.all_met.mean, "p_all_met_low": ev.all_met.ci_low,
-            "p_all_met_high": ev.all_met.ci_high, "decision": s.decision,
-            "failing_target": "" if c is None else c.target,
-            "failing_bound": "" if c is None else c.value,
-        })  # fmt: skip
+        rows.append(
+            {
+                "step": s.step,
+                "phase": s.phase,
+                "level": level_label(ev.level),
+                "replications": ev.n,
+                "p_all_met": ev.all_met.mean,
+                "p_all_met_low": ev.all_met.ci_low,
+                "p_all_met_high": ev.all_met.ci_high,
+                "decision": s.decision,
+                "failing_target": "" if c is None else c.target,
+                "failing_bound": "" if c is None else c.value,
+            }
+        )
     return rows

@@ -91,8 +91,13 @@ def tornado_figure(rows: Sequence[dict[str, str]], base: float | None, what: str
             ax.barh(i, base - left, left=left, color="#1565c0", alpha=0.8)
         if base is not None and not math.isnan(right):
             ax.barh(i, right - base, left=base, color="#ef6c00", alpha=0.8)
-        ax.text(right if not math.isnan(right) else (base or 0), i, f"  {r['low']} → {lo:g} | {r['high']} → {hi:g}",
-                va="center", fontsize=8)  # fmt: skip
+        ax.text(
+            right if not math.isnan(right) else (base or 0),
+            i,
+            f"  {r['low']} → {lo:g} | {r['high']} → {hi:g}",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(range(len(order)), [r["input"] for r in reversed(order)])
     if base is not None:
         ax.axvline(base, color="k", lw=1)

@@ -72,16 +72,43 @@ def _figure(folder: Path, stem: str, fig: Any) -> dict[str, str]:
     figures.mkdir(exist_ok=True)
     path = figures / f"{stem}.png"
     fig.savefig(path, dpi=110)
-    return {"name": f"figures/{path.name}", "caption": _CAPTIONS[stem],
-            "data": base64.b64encode(path.read_bytes()).decode("ascii")}  # fmt: skip
+    return {
+        "name": f"figures/{path.name}",
+        "caption": _CAPTIONS[stem],
+        "data": base64.b64encode(path.read_bytes()).decode("ascii"),
+    }
 
 
 def _table(title: str, rows: list[dict[str, str]], columns: list[str], text: str = "") -> dict[str, Any]:
-    return {"title": title, "text": text, "header": columns,
-            "rows": [[_n(r.get(c, "")) if c not in ("phase", "decision", "failing_target", "target", "metric",
-                                                     "status", "which", "input", "output", "pool", "low",
-                                                     "high", "bound") else r.get(c, "") for c in columns]
-                     for r in rows]}  # fmt: skip
+    return {
+        "title": title,
+        "text": text,
+        "header": columns,
+        "rows": [
+            [
+                _n(r.get(c, ""))
+                if c
+                not in (
+                    "phase",
+                    "decision",
+                    "failing_target",
+                    "target",
+                    "metric",
+                    "status",
+                    "which",
+                    "input",
+                    "output",
+                    "pool",
+                    "low",
+                    "high",
+                    "bound",
+                )
+                else r.get(c, "")
+                for c in columns
+            ]
+            for r in rows
+        ],
+    }
 
 
 def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | None = None) -> Path:
@@ -97,11 +124,18 @@ def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | Non
     command = answer["command"]
     search = _read(folder / "search.csv")
     if command in ("size", "allocate", "sensitivity") and search:
-        figures.append(_figure(folder, "search_path", search_path_figure(search, _maybe(answer, "answer")
-                                                                       or _maybe(answer, "fixed_needed"), what)))  # fmt: skip
+        figures.append(
+            _figure(
+                folder,
+                "search_path",
+                search_path_figure(search, _maybe(answer, "answer") or _maybe(answer, "fixed_needed"), what),
+            )
+        )
     if command == "size":
-        notes.append(f"{answer['replications_spent']:,} replications over {answer['levels_judged']} levels "
-                     f"({answer['status']}); resolution {_n(answer['resolution'])}.")  # fmt: skip
+        notes.append(
+            f"{answer['replications_spent']:,} replications over {answer['levels_judged']} levels "
+            f"({answer['status']}); resolution {_n(answer['resolution'])}."
+        )
         if answer.get("below") and answer["below"].get("failing"):
             notes.append(f"One step below ({_n(answer['below']['level'])}): {answer['below']['failing']}.")
         for a, b in answer.get("inversions", []):
@@ -114,25 +148,66 @@ def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | Non
     if command == "sensitivity":
         notes += answer.get("notes", [])
         tornado = _read(folder / "tornado.csv")
-        sections.append(_table("What it depends on: one input at a time", tornado,
-                               ["input", "low", "high", "needed_low", "needed_high", "swing"]))  # fmt: skip
+        sections.append(
+            _table(
+                "What it depends on: one input at a time",
+                tornado,
+                ["input", "low", "high", "needed_low", "needed_high", "swing"],
+            )
+        )
         if tornado:
-            figures.append(_figure(folder, "tornado", tornado_figure(tornado, _maybe(answer, "needed"), what)))
+            figures.append(
+                _figure(folder, "tornado", tornado_figure(tornado, _maybe(answer, "needed"), what))
+            )
         morris = _read(folder / "morris.csv")
         if morris:
-            sections.append(_table("Global screening (Morris)", morris,
-                                   ["output", "input", "mu_star", "mu", "sigma", "rank"],
-                                   answer.get("morris_text", "")))  # fmt: skip
+            sections.append(
+                _table(
+                    "Global screening (Morris)",
+                    morris,
+                    ["output", "input", "mu_star", "mu", "sigma", "rank"],
+                    answer.get("morris_text", ""),
+                )
+            )
             figures.append(_figure(folder, "morris", morris_figure(morris, answer.get("morris_output", ""))))
     if search:
-        sections.append(_table("The search path", search, ["step", "phase", "level", "replications",
-                                                          "p_all_met", "p_all_met_low", "p_all_met_high",
-                                                          "decision", "failing_target"]))  # fmt: skip
+        sections.append(
+            _table(
+                "The search path",
+                search,
+                [
+                    "step",
+                    "phase",
+                    "level",
+                    "replications",
+                    "p_all_met",
+                    "p_all_met_low",
+                    "p_all_met_high",
+                    "decision",
+                    "failing_target",
+                ],
+            )
+        )
     evidence = _read(folder / "evidence.csv")
     if evidence:
-        sections.append(_table("Every target at the answer and one step below", evidence,
-                               ["which", "level", "target", "bound", "limit", "value", "estimate", "status",
-                                "n", "replications_needed"]))  # fmt: skip
+        sections.append(
+            _table(
+                "Every target at the answer and one step below",
+                evidence,
+                [
+                    "which",
+                    "level",
+                    "target",
+                    "bound",
+                    "limit",
+                    "value",
+                    "estimate",
+                    "status",
+                    "n",
+                    "replications_needed",
+                ],
+            )
+        )
     context = {
         "scenario": request.get("scenario") or "scenario object",
         "command": command,

@@ -84,7 +84,9 @@ class DecideRequest:
         )
 
 
-def base_scenario(scenario: Scenario | str | os.PathLike[str], sets: tuple[str, ...]) -> tuple[Scenario, str | None, str]:
+def base_scenario(
+    scenario: Scenario | str | os.PathLike[str], sets: tuple[str, ...]
+) -> tuple[Scenario, str | None, str]:
     """The scenario with `--set` overrides applied, its file (None for an object) and that file's sha256."""
     src = load_source(scenario)
     s = with_overrides(src.scenario, list(sets)) if sets else src.scenario
@@ -168,9 +170,13 @@ class DecideFolder:
         return self.work.with_name(self.work.name[: -len(INCOMPLETE)])
 
     def store(
-        self, workers: int | None, scheduler: Any, progress: Callable[[int], None] | None = None,
-        sub: str = "levels", seed: int | None = None,
-    ) -> LevelStore:  # fmt: skip
+        self,
+        workers: int | None,
+        scheduler: Any,
+        progress: Callable[[int], None] | None = None,
+        sub: str = "levels",
+        seed: int | None = None,
+    ) -> LevelStore:
         seed = self.request.seed if seed is None else seed
         return LevelStore(self.work, seed, workers, scheduler, progress, sub)
 
@@ -204,7 +210,9 @@ def open_folder(
         if kept.command != request.command:
             raise BadExperiment(f"{out} was a `{kept.command}`, not a `{request.command}`")
         return DecideFolder(work, kept)
-    final = Path(out) if out is not None else unused_out(default_out("results", scenario_name, request.command))
+    final = (
+        Path(out) if out is not None else unused_out(default_out("results", scenario_name, request.command))
+    )
     work = incomplete_path(final)
     if work.exists():
         raise FileExistsError(f"{work} already exists (an interrupted run: continue it with --resume {work})")

@@ -51,9 +51,16 @@ def default_start(s: Scenario, path: str) -> float:
 
 
 def size_settings(
-    s: Scenario, path: str, resolution: float, replications: int | None, max_replications: int | None,
-    budget: int | None, start: float | None = None, low: float = 0.0, high: float | None = None,
-) -> SizeSettings:  # fmt: skip
+    s: Scenario,
+    path: str,
+    resolution: float,
+    replications: int | None,
+    max_replications: int | None,
+    budget: int | None,
+    start: float | None = None,
+    low: float = 0.0,
+    high: float | None = None,
+) -> SizeSettings:
     """The search's settings from the options: the first round is `replications` (default the
     scenario's), replications are added to a close level up to `max_replications` (default 4× the first
     round); the search starts at the scenario's value of the input."""
@@ -67,25 +74,46 @@ def size_settings(
 
 
 def run_size(
-    scenario: Scenario | str | os.PathLike[str], *, path: str = TROOPS, resolution: float = 5,
-    replications: int | None = None, max_replications: int | None = None, budget: int | None = None,
-    seed: int | None = None, sets: tuple[str, ...] = (), low: float = 0.0, high: float | None = None,
-    workers: int | None = None, scheduler: Any = None, out: str | os.PathLike[str] | None = None,
-    command_line: str | None = None, progress: Callable[[SearchStep], None] | None = None,
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    path: str = TROOPS,
+    resolution: float = 5,
+    replications: int | None = None,
+    max_replications: int | None = None,
+    budget: int | None = None,
+    seed: int | None = None,
+    sets: tuple[str, ...] = (),
+    low: float = 0.0,
+    high: float | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    out: str | os.PathLike[str] | None = None,
+    command_line: str | None = None,
+    progress: Callable[[SearchStep], None] | None = None,
     render: Render | None = None,
-) -> SizeOutcome:  # fmt: skip
+) -> SizeOutcome:
     """Run `size` into a new folder (see sim.experiment.search)."""
     s, file, sha = base_scenario(scenario, sets)
-    settings = {"path": path, "resolution": resolution, "replications": replications,
-                "max_replications": max_replications, "budget": budget, "low": low, "high": high}  # fmt: skip
+    settings = {
+        "path": path,
+        "resolution": resolution,
+        "replications": replications,
+        "max_replications": max_replications,
+        "budget": budget,
+        "low": low,
+        "high": high,
+    }
     request = DecideRequest("size", file, sha, sets, settings, s.seed if seed is None else seed, command_line)
     return _size(s, request, out, workers, scheduler, progress, render, resume=False)
 
 
 def resume_size(
-    folder: str | os.PathLike[str], workers: int | None = None, scheduler: Any = None,
-    progress: Callable[[SearchStep], None] | None = None, render: Render | None = None,
-) -> SizeOutcome:  # fmt: skip
+    folder: str | os.PathLike[str],
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: Callable[[SearchStep], None] | None = None,
+    render: Render | None = None,
+) -> SizeOutcome:
     """Finish an interrupted `size` with the settings it started with."""
     request = resume_request(folder)
     assert request.scenario is not None
@@ -94,13 +122,27 @@ def resume_size(
 
 
 def _size(
-    s: Scenario, request: DecideRequest, out: str | os.PathLike[str] | None, workers: int | None,
-    scheduler: Any, progress: Callable[[SearchStep], None] | None, render: Render | None, resume: bool,
-) -> SizeOutcome:  # fmt: skip
+    s: Scenario,
+    request: DecideRequest,
+    out: str | os.PathLike[str] | None,
+    workers: int | None,
+    scheduler: Any,
+    progress: Callable[[SearchStep], None] | None,
+    render: Render | None,
+    resume: bool,
+) -> SizeOutcome:
     check_run_options(workers, scheduler)
     st = request.settings
-    settings = size_settings(s, st["path"], st["resolution"], st["replications"], st["max_replications"],
-                             st["budget"], low=st["low"], high=st["high"])  # fmt: skip
+    settings = size_settings(
+        s,
+        st["path"],
+        st["resolution"],
+        st["replications"],
+        st["max_replications"],
+        st["budget"],
+        low=st["low"],
+        high=st["high"],
+    )
     if st["path"] != TROOPS:
         at_level(s, st["path"], settings.start)  # an input the schema refuses is named before anything runs
     folder = open_folder(request, out, s.name, resume=resume)
@@ -122,9 +164,7 @@ def size_answer(result: SizeResult, settings: SizeSettings) -> dict[str, Any]:
     """The figures of answer.json: the level, its status, the replications spent and how many a grid at
     the same resolution over the bracket judged would have needed at the first round's replications."""
     judged = sorted({s.evidence.level for s in result.steps})
-    grid_levels = (
-        math.floor((max(judged) - min(judged)) / settings.resolution + 1e-9) + 1 if judged else 0
-    )
+    grid_levels = math.floor((max(judged) - min(judged)) / settings.resolution + 1e-9) + 1 if judged else 0
     at, below = result.at_answer, result.below
     return {
         "command": "size",
@@ -165,10 +205,41 @@ def write_size_tables(work: Path, result: SizeResult, answer: dict[str, Any]) ->
         if ev is None:
             continue
         for c in ev.checks:
-            ev_rows.append([which, level_label(ev.level), c.target, c.metric, c.bound, c.limit, c.value,
-                            c.estimate, c.status, c.n, c.replications_needed or ""])  # fmt: skip
-    write_table(work / "evidence.csv", ["which", "level", "target", "metric", "bound", "limit", "value",
-                                        "estimate", "status", "n", "replications_needed"], ev_rows)  # fmt: skip
-    write_table(work / "paired.csv", ["metric", "mean", "ci_low", "ci_high", "n"],
-                [[m, iv.mean, iv.ci_low, iv.ci_high, iv.n] for m, iv in result.paired.items()])  # fmt: skip
+            ev_rows.append(
+                [
+                    which,
+                    level_label(ev.level),
+                    c.target,
+                    c.metric,
+                    c.bound,
+                    c.limit,
+                    c.value,
+                    c.estimate,
+                    c.status,
+                    c.n,
+                    c.replications_needed or "",
+                ]
+            )
+    write_table(
+        work / "evidence.csv",
+        [
+            "which",
+            "level",
+            "target",
+            "metric",
+            "bound",
+            "limit",
+            "value",
+            "estimate",
+            "status",
+            "n",
+            "replications_needed",
+        ],
+        ev_rows,
+    )
+    write_table(
+        work / "paired.csv",
+        ["metric", "mean", "ci_low", "ci_high", "n"],
+        [[m, iv.mean, iv.ci_low, iv.ci_high, iv.n] for m, iv in result.paired.items()],
+    )
     write_json(work / "answer.json", answer)
