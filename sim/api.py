@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from sim.results.allocation import AllocateOutcome
     from sim.results.sizing import SizeOutcome
 
 __all__ = [
     "Results",
+    "allocate",
     "compare",
     "load_results",
     "resume",
@@ -229,5 +231,28 @@ def size(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
 def resume_size(folder: str | os.PathLike[str], **options: Any) -> SizeOutcome:
     """Finish an interrupted `size` (its `<out>.incomplete` folder)."""
     from sim.results.sizing import resume_size as _resume
+
+    return _resume(folder, render=_render_decision, **options)
+
+
+def allocate_outcome(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
+    """`allocate` as the command runs it: the options of `sim.results.allocation.run_allocate`."""
+    from sim.results.allocation import run_allocate
+
+    options.setdefault("command_line", "sim.allocate")
+    return run_allocate(scenario, render=_render_decision, **options)
+
+
+def allocate(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
+    """The swept force's split over its pools (city x role): the smallest total meeting every target with
+    95% confidence, or with `total=N` the split with the highest P(every target met). Options: total,
+    step, resolution, replications, budget, rounds, seed, sets, workers, scheduler, out. `.answer` holds
+    the split and the troops saved, `.overlay` the split as a scenario overlay."""
+    return allocate_outcome(scenario, **options)
+
+
+def resume_allocate(folder: str | os.PathLike[str], **options: Any) -> AllocateOutcome:
+    """Finish an interrupted `allocate`."""
+    from sim.results.allocation import resume_allocate as _resume
 
     return _resume(folder, render=_render_decision, **options)

@@ -91,6 +91,33 @@ def add_decide_commands(sub: Any) -> None:
     p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
     p.set_defaults(func=_cmd_size)
 
+    p = sub.add_parser(
+        "allocate",
+        help="the swept force's split over its pools (city x role): the smallest total meeting every "
+        "target, or with --total N the split most likely to meet them",
+        description="The swept force's pools (city x role) as decision variables: each pool sized on its "
+        "own, judged together and repaired by paired differences; with --total N, the split maximising "
+        "P(every target met). Writes the split as an overlay scenario.",
+    )
+    _common(p, "allocate")
+    p.add_argument(
+        "--total",
+        type=_count,
+        metavar="N",
+        help="split exactly N people (default: the smallest total meeting every target)",
+    )
+    p.add_argument(
+        "--step", type=_count, default=1, help="people moved or added to a pool at a time (default 1)"
+    )
+    p.add_argument(
+        "--resolution",
+        type=_positive_number,
+        default=5.0,
+        help="resolution of the fixed shares' size (default 5)",
+    )
+    p.add_argument("--rounds", type=_count, default=20, help="rounds of moves with --total (default 20)")
+    p.set_defaults(func=_cmd_allocate)
+
 
 def _printer(quiet: bool) -> Any:
     if quiet:
@@ -149,4 +176,61 @@ def _cmd_size(args: argparse.Namespace) -> int:
         )
     print(f"  replications spent: {r.replications_spent:,} over {r.levels_judged} levels")
     print(f"  results: {outcome.folder}")
+    return 0
+
+
+def _cmd_allocate(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.scenario:
+            raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
+        outcome = api.resume_allocate(
+            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
+        )
+    else:
+        if not args.scenario:
+            raise BadExperiment("`allocate` needs a scenario file")
+        outcome = api.allocate_outcome(
+            args.scenario,
+            total=args.total,
+            step=args.step,
+            resolution=args.resolution,
+            replications=args.replications,
+            budget=args.budget,
+            rounds=args.rounds,
+            seed=args.seed,
+            sets=tuple(args.sets),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            command_line=args.command_line,
+            progress=_printer(args.quiet),
+        )
+    a = outcome.answer
+    r = outcome.result
+    if a["total_given"] is None:
+        verdict = "meets every target with 95% confidence" if a["meets"] else "does NOT meet every target"
+        print(
+            f"allocate: {a['needed']} troops {verdict}; the fixed shares need {a['fixed_needed']} "
+            f"({a['saved']} saved)"
+        )
+    else:
+        print(
+            f"allocate: the split of {a['total_given']} troops with the highest P(every target met): "
+            f"{a['p_all_met']:.2f} against {a['fixed_p_all_met']:.2f} with the fixed shares"
+        )
+    label = "fixed shares" if a["total_given"] is not None else f"fixed shares at {a['fixed_needed']}"
+    print(f"  {'pool':<28} {label:>22} {'split':>8}")
+    for pool, n in a["split"].items():
+        print(f"  {pool:<28} {a['fixed'][pool]:>22} {n:>8}")
+    if r.verification is not None:
+        ok = (
+            "meets every target"
+            if r.verification.meets
+            else "misses " + (r.verification.failing.target if r.verification.failing else "?")
+        )
+        print(f"  fresh replications (seed {r.verified_seed}): {ok}")
+    for note in a["notes"]:
+        print(f"  note: {note}")
+    print(f"  replications spent: {a['replications_spent']:,}")
+    print(f"  split as an overlay: {outcome.overlay} (whole scenario: {outcome.scenario_file})")
     return 0

@@ -46,6 +46,8 @@ __all__ = [
     "find_inversions",
     "judge",
     "level_label",
+    "make_of",
+    "search_levels",
     "search_table",
     "size_search",
 ]
@@ -196,16 +198,30 @@ class _Budget(Exception):
     pass
 
 
+Make = Callable[[float], tuple[str, Scenario, int | None]]  # level -> (key, scenario, troops) to run
+
+
+def make_of(scenario: Scenario, path: str) -> Make:
+    """What a level of `path` runs: the swept force at `level` troops, or the scenario with the input
+    at `path` set to `level`."""
+
+    def make(level: float) -> tuple[str, Scenario, int | None]:
+        if path == TROOPS:
+            return level_label(level), scenario, int(level)
+        return level_label(level), at_level(scenario, path, level), None
+
+    return make
+
+
 class _Search:
     def __init__(
         self,
-        scenario: Scenario,
-        path: str,
+        make: Make,
         source: ColumnSource,
         settings: SizeSettings,
         progress: Callable[[SearchStep], None] | None,
     ) -> None:
-        self.scenario, self.path, self.source, self.s = scenario, path, source, settings
+        self.make, self.source, self.s = make, source, settings
         self.progress = progress
         self.n: dict[float, int] = {}
         self.evidence: dict[float, Evidence] = {}
@@ -233,20 +249,15 @@ class _Search:
             new = n - self.n.get(level, 0)
             if new > 0 and self.source.spent + new > self.s.budget:
                 raise _Budget
-        label = level_label(level)
-        if self.path == TROOPS:
-            cols = self.source(label, self.scenario, int(level), n)
-        else:
-            cols = self.source(label, at_level(self.scenario, self.path, level), None, n)
+        key, scenario, troops = self.make(level)
+        cols = self.source(key, scenario, troops, n)
         self.n[level] = max(self.n.get(level, 0), n)
         return cols
 
     def judge(self, level: float, phase: str, n: int | None = None) -> Evidence:
         """Judge `level` on at least `n` (default the first round, or what it already has) replications,
         adding replications while the decision is close, up to max_replications."""
-        specs = target_specs(
-            self.scenario if self.path == TROOPS else at_level(self.scenario, self.path, level)
-        )
+        specs = target_specs(self.make(level)[1])
         want = max(n or 0, self.s.replications, self.n.get(level, 0))
         ev = judge(level, self.columns(level, want), specs)
         while ev.close and ev.n < self.s.max_replications:
@@ -319,7 +330,18 @@ def size_search(
 ) -> SizeResult:
     """The smallest level of `path` (default the swept force's troops) meeting every target with 95%
     confidence, by bracketing and bisection on common random numbers (module docstring)."""
-    search = _Search(scenario, path, source, settings, progress)
+    return search_levels(make_of(scenario, path), source, settings, path, progress)
+
+
+def search_levels(
+    make: Make,
+    source: ColumnSource,
+    settings: SizeSettings,
+    path: str,
+    progress: Callable[[SearchStep], None] | None = None,
+) -> SizeResult:
+    """`size_search` over any one-dimensional family of scenarios: `make(level)` says what runs."""
+    search = _Search(make, source, settings, progress)
     try:
         hi, lo, status = search.run()
     except _Budget:
@@ -352,7 +374,7 @@ def _paired(search: _Search, hi: float, lo: float, n: int) -> dict[str, Interval
 
     a = search.columns(lo, n)
     b = search.columns(hi, n)
-    specs = target_specs(search.scenario)
+    specs = target_specs(search.make(hi)[1])
     return {
         s.column: paired_difference(a[s.column], b[s.column])
         for s in specs
