@@ -106,18 +106,19 @@ def split_scenario(s: Scenario, split: Split) -> Scenario:
     return scenario_from_data(data, f"<{s.name} split>")
 
 
-def score(ev: Evidence) -> tuple[float, int, float]:
+def score(ev: Evidence) -> tuple[float, int, float, float]:
     """How good a split is on its replications: P(every target met in a replication), then the targets
-    met with 95% confidence, then the worst target's slack (its checked bound past the limit, relative
-    to the limit)."""
-    slack = math.inf
+    met with 95% confidence, then the summed shortfall of the targets missed and then the worst target's
+    slack (each its checked bound past the limit, relative to the limit)."""
+    rooms = []
     for c in ev.checks:
         if c.n == 0:
             continue
         room = (c.value - c.limit) if c.bound == "ci_low" else (c.limit - c.value)
         rel = room / max(abs(c.limit), 1e-9)
-        slack = min(slack, rel if not math.isnan(rel) else -math.inf)
-    return (ev.all_met.mean, sum(c.met for c in ev.checks), slack)
+        rooms.append(rel if not math.isnan(rel) else -math.inf)
+    short = sum(min(r, 0.0) for r in rooms)
+    return (ev.all_met.mean, sum(c.met for c in ev.checks), short, min(rooms, default=math.inf))
 
 
 @dataclass(frozen=True)
@@ -279,8 +280,8 @@ def allocate(
         fixed_at_total = best_ev
         history.append(("fixed shares", split_label(fixed), best_ev.all_met.mean))
         for rnd in range(settings.rounds):
-            gains: list[tuple[tuple[float, int, float], Pool]] = []
-            losses: list[tuple[tuple[float, int, float], Pool]] = []
+            gains: list[tuple[tuple[float, int, float, float], Pool]] = []
+            losses: list[tuple[tuple[float, int, float, float], Pool]] = []
             for p in pools:
                 up = dict(best) | {p: best[p] + settings.step}
                 gains.append((score(judge_(up)), p))
