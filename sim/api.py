@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.results.allocation import AllocateOutcome
+    from sim.results.sensitivity import SensitivityOutcome
     from sim.results.sizing import SizeOutcome
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "resume",
     "resume_experiment",
     "run",
+    "sensitivity",
     "size",
     "start_experiment",
     "sweep",
@@ -254,5 +256,29 @@ def allocate(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
 def resume_allocate(folder: str | os.PathLike[str], **options: Any) -> AllocateOutcome:
     """Finish an interrupted `allocate`."""
     from sim.results.allocation import resume_allocate as _resume
+
+    return _resume(folder, render=_render_decision, **options)
+
+
+def sensitivity_outcome(scenario: ScenarioLike, **options: Any) -> SensitivityOutcome:
+    """`sensitivity` as the command runs it: the options of `sim.results.sensitivity.run_sensitivity`."""
+    from sim.results.sensitivity import run_sensitivity
+
+    options.setdefault("command_line", "sim.sensitivity")
+    return run_sensitivity(scenario, render=_render_decision, **options)
+
+
+def sensitivity(scenario: ScenarioLike, **options: Any) -> SensitivityOutcome:
+    """Which uncertain inputs decide the answer: `vary=["PATH=LOW:HIGH", ...]`; `size` at each end of
+    each range (the tornado) and Morris elementary effects at a fixed level (`trajectories`, 0 skips
+    it; `troops`, default the answer at the scenario's values). Other options: resolution,
+    replications, max_replications, morris_replications, seed, sets, workers, scheduler, out.
+    `.answer["top"]` holds the top five inputs."""
+    return sensitivity_outcome(scenario, **options)
+
+
+def resume_sensitivity(folder: str | os.PathLike[str], **options: Any) -> SensitivityOutcome:
+    """Finish an interrupted `sensitivity`."""
+    from sim.results.sensitivity import resume_sensitivity as _resume
 
     return _resume(folder, render=_render_decision, **options)

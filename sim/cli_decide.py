@@ -118,6 +118,42 @@ def add_decide_commands(sub: Any) -> None:
     p.add_argument("--rounds", type=_count, default=20, help="rounds of moves with --total (default 20)")
     p.set_defaults(func=_cmd_allocate)
 
+    p = sub.add_parser(
+        "sensitivity",
+        help="which uncertain inputs decide the answer: size at each end of each input's range (a "
+        "tornado) and Morris elementary effects at a fixed level",
+        description="Uncertain inputs given as --vary PATH=LOW:HIGH. One at a time: `size` with each input "
+        "at its low and its high end (a tornado of troops needed). Globally, at a fixed troop level: Morris "
+        "elementary effects on P(every target met) and each target's metric, on common random numbers.",
+    )
+    _common(p, "sensitivity")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="an uncertain input and its range (repeatable)",
+    )
+    p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
+    p.add_argument(
+        "--trajectories",
+        type=lambda t: _count(t, 0),
+        default=10,
+        help="Morris trajectories (default 10; 0 skips Morris)",
+    )
+    p.add_argument(
+        "--morris-replications",
+        type=_reps,
+        metavar="N",
+        help="replications per Morris point (default: the first round of size)",
+    )
+    p.add_argument(
+        "--troops",
+        type=lambda t: _count(t, 0),
+        help="troop level of the Morris screening (default: the answer of size)",
+    )
+    p.set_defaults(func=_cmd_sensitivity)
+
 
 def _printer(quiet: bool) -> Any:
     if quiet:
@@ -233,4 +269,55 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     print(f"  replications spent: {a['replications_spent']:,}")
     print(f"  split as an overlay: {outcome.overlay} (whole scenario: {outcome.scenario_file})")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.scenario or args.vary:
+            raise BadExperiment("--resume takes its settings from the folder: drop the scenario and --vary")
+        outcome = api.resume_sensitivity(
+            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
+        )
+    else:
+        if not args.scenario:
+            raise BadExperiment("`sensitivity` needs a scenario file")
+        if not args.vary:
+            raise BadExperiment("`sensitivity` needs at least one --vary PATH=LOW:HIGH")
+        outcome = api.sensitivity_outcome(
+            args.scenario,
+            vary=tuple(args.vary),
+            resolution=args.resolution,
+            replications=args.replications,
+            max_replications=args.max_replications,
+            trajectories=args.trajectories,
+            morris_replications=args.morris_replications,
+            troops=args.troops,
+            seed=args.seed,
+            sets=tuple(args.sets),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            command_line=args.command_line,
+            progress=_printer(args.quiet),
+        )
+    a = outcome.answer
+    needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
+    print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
+    for t in a["tornado"]:
+        lo = "none" if t["needed_low"] is None else t["needed_low"]
+        hi = "none" if t["needed_high"] is None else t["needed_high"]
+        print(f"  {t['input']:<44} {t['low']:>8} -> {lo:>7}   {t['high']:>8} -> {hi:>7}")
+    m = outcome.result.morris
+    if m is not None:
+        ranking = m.ranking("p_all_met")
+        print(f"  Morris on P(every target met) at {m.troops} troops ({a['morris_text']}):")
+        for name in ranking:
+            e = m.effects["p_all_met"][name]
+            print(
+                f"    {name:<44} mu* {e['mu_star']:.3f} (+/- {e['mu_star_conf']:.3f})  sigma {e['sigma']:.3f}"
+            )
+    print(f"  top inputs: {', '.join(a['top'])}")
+    print(f"  replications spent: {a['replications_spent']:,}")
+    print(f"  results: {outcome.folder}")
     return 0
