@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiment.plan import FIRST_ROUND
 from sim.experiment.search import SearchStep, SizeResult, SizeSettings, level_label, search_table, size_search
 from sim.experiment.vary import TROOPS, at_level
 from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
@@ -61,12 +62,14 @@ def size_settings(
     low: float = 0.0,
     high: float | None = None,
 ) -> SizeSettings:
-    """The search's settings from the options: the first round is `replications` (default the
-    scenario's), replications are added to a close level up to `max_replications` (default 4× the first
-    round); the search starts at the scenario's value of the input."""
-    n = replications or s.replications
+    """The search's settings from the options: each level is first judged on `replications` (default
+    20, or the scenario's `replications` if fewer), and a close one gets replications added up to
+    `max_replications` (default the scenario's `replications` or 4× the first round, whichever is
+    more): a level that plainly fails costs a first round only, and the level that decides gets the
+    replications the scenario asks for. The search starts at the scenario's value of the input."""
+    n = replications or min(s.replications, FIRST_ROUND)
     n = max(n, 2)
-    top = max_replications if max_replications is not None else 4 * n
+    top = max_replications if max_replications is not None else max(s.replications, 4 * n)
     first = default_start(s, path) if start is None else start
     if high is None:
         high = 10_000_000.0 if path == TROOPS else max(first * 64, first + 64 * resolution)
