@@ -42,6 +42,17 @@ def _reps(text: str) -> int:
     return _count(text, 2)
 
 
+def _range(text: str) -> tuple[float, float]:
+    parts = text.split(":")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW:HIGH, got {text!r}") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"expected 0 <= LOW <= HIGH, got {text!r}")
+    return low, high
+
+
 def _common(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file")
     p.add_argument(
@@ -89,6 +100,12 @@ def add_decide_commands(sub: Any) -> None:
         help="the input to size (default: troops, the swept force's headcount)",
     )
     p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
+    p.add_argument(
+        "--range",
+        type=_range,
+        metavar="LOW:HIGH",
+        help="search only levels from LOW to HIGH (default 0 up to 10,000,000 troops)",
+    )
     p.set_defaults(func=_cmd_size)
 
     p = sub.add_parser(
@@ -205,6 +222,11 @@ def _cmd_size(args: argparse.Namespace) -> int:
         print(f"  at the answer  {describe_evidence(r.at_answer)}")
     if r.below is not None:
         print(f"  one step below {describe_evidence(r.below)}")
+    for c in r.flat:
+        print(
+            f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
+            f"{level_label(r.steps[0].evidence.level)} and at {level_label(r.steps[-1].evidence.level)})"
+        )
     for a, b in r.inversions:
         print(
             f"  warning: not monotone: {level_label(a)} meets but {level_label(b)} does not; "

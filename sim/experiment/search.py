@@ -11,7 +11,10 @@ same replications at every level, up to `max_replications`, within a total `budg
 Monotonicity: on common random numbers the model is monotone in the swept force's headcount replication
 by replication (a larger force never has fewer people on duty), so every metric's per-replication value
 moves one way with troops; the verdicts need not (an interval's width varies from level to level), and
-for another `--vary` input nothing is known. Bisection assumes the verdicts are monotone. The search
+for another `--vary` input nothing is known. Bisection assumes the verdicts are monotone. Going up, a
+target missed with the very same estimate at a level and at more than twice it is taken as out of this
+input's reach (an air requirement short of aircraft, not of people): the search stops there, "none
+meets (flat)", and names it, rather than doubling on to the upper bound. The search
 therefore records every level it judged, and reports an inversion (a level that meets below one that
 fails) when it sees one; its answer is then the smallest level found that meets with the level one
 resolution below failing, and a grid sweep over the inverted range is the check to run.
@@ -44,6 +47,7 @@ __all__ = [
     "all_met_per_replication",
     "describe_evidence",
     "find_inversions",
+    "flat_failures",
     "judge",
     "level_label",
     "make_of",
@@ -176,8 +180,9 @@ class SearchStep:
 class SizeResult:
     """What the search found. `answer` is None when no level up to `high` meets every target (or the
     budget ran out before one was found); `below` is the evidence one resolution under the answer (None
-    when the answer is the lowest level allowed). `status` is "found", "none meets", "budget" or
-    "lowest meets"; `inversions` lists (lower level that meets, higher level that fails) pairs seen."""
+    when the answer is the lowest level allowed). `status` is "found", "none meets", "none meets
+    (flat)" (a target the input does not move), "budget" or "lowest meets"; `inversions` lists (lower
+    level that meets, higher level that fails) pairs seen; `flat` the targets the input does not move."""
 
     path: str
     answer: float | None
@@ -188,6 +193,7 @@ class SizeResult:
     status: str
     inversions: tuple[tuple[float, float], ...] = ()
     paired: dict[str, Interval] = field(default_factory=dict)  # target column: answer − below, paired
+    flat: tuple[TargetCheck, ...] = ()
 
     @property
     def levels_judged(self) -> int:
@@ -226,6 +232,8 @@ class _Search:
         self.n: dict[float, int] = {}
         self.evidence: dict[float, Evidence] = {}
         self.steps: list[SearchStep] = []
+        self.flat = False
+        self.flat_checks: list[TargetCheck] = []
 
     def grid(self, level: float) -> float:
         """`level` snapped down to the grid of multiples of the resolution, within the bounds."""
@@ -279,11 +287,17 @@ class _Search:
         step = r
         if up:
             lo = level
+            first = self.evidence[level]
             while lo < self.highest:
                 nxt = min(self.highest, self.grid(lo + step))
-                if self.judge(nxt, "bracket", n).meets:
+                ev = self.judge(nxt, "bracket", n)
+                if ev.meets:
                     return nxt, lo
                 lo, step = nxt, step * 2
+                if nxt >= 2 * level + r and flat_failures(first, ev):
+                    self.flat = True
+                    self.flat_checks = flat_failures(first, ev)
+                    return None, lo
             return None, lo
         hi = level
         while hi > self.lowest:
@@ -300,7 +314,7 @@ class _Search:
         hi, lo = self.walk(start, not self.judge(start, "bracket").meets)
         while True:
             if hi is None:
-                return None, lo, "none meets"
+                return None, lo, "none meets (flat)" if self.flat else "none meets"
             if lo is None:
                 return hi, None, "lowest meets"
             while hi - lo > r * (1 + 1e-9):
@@ -365,6 +379,7 @@ def search_levels(
         status,
         find_inversions(search.evidence),
         paired,
+        tuple(search.flat_checks),
     )
 
 
@@ -380,6 +395,18 @@ def _paired(search: _Search, hi: float, lo: float, n: int) -> dict[str, Interval
         for s in specs
         if s.column in a and s.column in b
     }
+
+
+def flat_failures(first: Evidence, last: Evidence) -> list[TargetCheck]:
+    """The targets plainly missed at `last` (the estimate itself misses) with the very same estimate as
+    at `first`, a level at most half as high: more of the input does not move them."""
+    before = {c.metric: c for c in first.checks}
+    out = []
+    for c in last.checks:
+        b = before.get(c.metric)
+        if c.status == "not met" and b is not None and not b.met and abs(b.estimate - c.estimate) <= 1e-12:
+            out.append(c)
+    return out
 
 
 def find_inversions(evidence: dict[float, Evidence]) -> tuple[tuple[float, float], ...]:

@@ -191,6 +191,7 @@ def size_answer(result: SizeResult, settings: SizeSettings) -> dict[str, Any]:
             "failing_target": None if below.failing is None else below.failing.target,
         },
         "inversions": [[_number(a), _number(b)] for a, b in result.inversions],
+        "flat": [c.describe() for c in result.flat],
     }
 
 

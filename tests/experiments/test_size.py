@@ -192,3 +192,14 @@ def test_size_within_a_budget_stops_and_says_so() -> None:
     assert result.replications_spent <= 12
     assert result.answer is not None
     assert result.answer >= 35
+
+
+def test_a_target_the_input_does_not_move_stops_the_search_and_is_named() -> None:
+    # coverage stays at 0.9 whatever the troops: going up from 50, the search sees the same estimate at
+    # more than twice 50 and stops, rather than doubling on to ten million
+    source = FakeSource(dict.fromkeys(range(0, 10000, 5), 0.9))
+    result = size_search(tiny(ONE_TARGET), source, SizeSettings(5, 4, 4, None, 50, high=9_995))
+    assert result.answer is None
+    assert result.status == "none meets (flat)"
+    assert [c.metric for c in result.flat] == ["post_coverage"]
+    assert max(st.evidence.level for st in result.steps) <= 4 * 50 + 5 * 16
