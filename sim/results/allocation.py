@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from sim.experiment.allocate import AllocateResult, AllocateSettings, allocate, pool_name, split_scenario
+from sim.experiment.design import BadExperiment
 from sim.experiment.search import Evidence, SearchStep, level_label, search_table
 from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
 from sim.results.files import write_json, write_table
@@ -107,6 +108,8 @@ def _allocate(
     resume: bool,
 ) -> AllocateOutcome:
     check_run_options(workers, scheduler)
+    if s.swept_force is None:
+        raise BadExperiment(f"`allocate` needs a force marked `swept: true` in scenario {s.name!r}")
     st = request.settings
     n = max(st["replications"] or s.replications, 2)
     settings = AllocateSettings(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiment.design import BadExperiment
 from sim.experiment.search import SearchStep, search_table
 from sim.experiment.sensitivity import P_ALL, Input, SensitivityResult, morris, one_at_a_time
 from sim.experiment.vary import parse_bounds
@@ -43,7 +44,7 @@ def parse_inputs(texts: Sequence[str]) -> list[Input]:
         path, low, high = parse_bounds(text)
         out.append(Input(path, low, high))
     if len({i.path for i in out}) != len(out):
-        raise ValueError("an input is given twice")
+        raise BadExperiment("an input is given twice in --vary")
     return out
 
 
@@ -112,7 +113,7 @@ def _sensitivity(
     st = request.settings
     inputs = parse_inputs(st["vary"])
     if not inputs:
-        raise ValueError("`sensitivity` needs at least one input: --vary PATH=LOW:HIGH")
+        raise BadExperiment("`sensitivity` needs at least one input: --vary PATH=LOW:HIGH")
     from sim.experiment.sensitivity import input_value, with_inputs
 
     for i in inputs:  # both ends validate before anything runs

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiment.design import BadExperiment
 from sim.experiment.plan import FIRST_ROUND
 from sim.experiment.search import SearchStep, SizeResult, SizeSettings, level_label, search_table, size_search
 from sim.experiment.vary import TROOPS, at_level
@@ -38,16 +39,21 @@ def default_start(s: Scenario, path: str) -> float:
     if path == TROOPS:
         name = s.swept_force
         if name is None:
-            raise ValueError("`size` needs a force marked `swept: true` (or --vary PATH)")
+            raise BadExperiment(
+                f"`size` needs a force marked `swept: true` in scenario {s.name!r} (or --vary PATH)"
+            )
         return float(s.forces[name].headcount)
     from sim.scenario.loader import scenario_full_data
     from sim.scenario.overrides import parse_path
 
     node: Any = scenario_full_data(s)
-    for part in parse_path(path, "--vary"):
-        node = node[part]
+    try:
+        for part in parse_path(path, "--vary"):
+            node = node[part]
+    except (KeyError, IndexError, TypeError):
+        raise BadExperiment(f"--vary {path}: the scenario has no such field") from None
     if not isinstance(node, int | float) or isinstance(node, bool):
-        raise ValueError(f"--vary {path}: the field holds {node!r}, not a number to search over")
+        raise BadExperiment(f"--vary {path}: the field holds {node!r}, not a number to search over")
     return float(node)
 
 
