@@ -221,7 +221,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
     if r.at_answer is not None:
         print(f"  at the answer  {describe_evidence(r.at_answer)}")
     if r.below is not None:
-        print(f"  one step below {describe_evidence(r.below)}")
+        where = "one step below" if r.answer is not None else "highest judged"
+        print(f"  {where} {describe_evidence(r.below)}")
     for c in r.flat:
         print(
             f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
