@@ -254,6 +254,7 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
             step=args.step,
             resolution=args.resolution,
             replications=args.replications,
+            max_replications=args.max_replications,
             budget=args.budget,
             rounds=args.rounds,
             seed=args.seed,

@@ -37,6 +37,7 @@ from sim.experiment.search import (
     SizeResult,
     SizeSettings,
     judge,
+    next_replications,
     search_levels,
     size_search,
 )
@@ -123,12 +124,14 @@ def score(ev: Evidence) -> tuple[float, int, float, float]:
 
 @dataclass(frozen=True)
 class AllocateSettings:
-    """`replications` per judgement (no replications added); the pools' `step` (people) for bisection
-    and moves, `repair_step` for repairs (default `step`); `budget` on the fixed-shares size search
-    (None: no cap); `total` (None: the smallest total); the `resolution` of the fixed-shares size;
+    """`replications` per first judgement, a close one growing up to `max_replications` (default: no
+    growth; with `total`, never: splits are scored on the same replications); the pools' `step` (people)
+    for bisection and moves, `repair_step` for repairs (default `step`); `budget` on the fixed-shares
+    size search (None: no cap); `total` (None: the smallest total); the `resolution` of the fixed-shares size;
     `rounds` of moves with a total; `verify_tries` fresh seeds at most for verification."""
 
     replications: int
+    max_replications: int | None = None
     step: int = 1
     repair_step: int | None = None
     budget: int | None = None
@@ -172,8 +175,8 @@ class AllocateResult:
 class _Judge:
     """Judges splits on one ColumnSource, remembering each split's evidence."""
 
-    def __init__(self, s: Scenario, source: ColumnSource, n: int) -> None:
-        self.s, self.source, self.n = s, source, n
+    def __init__(self, s: Scenario, source: ColumnSource, n: int, cap: int | None = None) -> None:
+        self.s, self.source, self.n, self.cap = s, source, n, cap or n
         self.seen: dict[str, Evidence] = {}
         self.cols: dict[str, dict[str, np.ndarray]] = {}
 
@@ -181,9 +184,14 @@ class _Judge:
         label = split_label(split)
         if label not in self.seen:
             scen = split_scenario(self.s, split)
+            specs = target_specs(scen)
             cols = self.source("split:" + label, scen, None, self.n)
+            ev = judge(sum(split.values()), cols, specs)
+            while ev.close and ev.n < self.cap:
+                cols = self.source("split:" + label, scen, None, next_replications(ev, self.cap))
+                ev = judge(sum(split.values()), cols, specs)
             self.cols[label] = cols
-            self.seen[label] = judge(sum(split.values()), cols, target_specs(scen))
+            self.seen[label] = ev
         return self.seen[label]
 
 
@@ -206,8 +214,9 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
             cols = judge_.cols[split_label(cand)].get(missed.metric)
             gain = 0.0
             if base is not None and cols is not None:
+                m = min(len(base), len(cols))  # their common replications: the difference is paired
                 with np.errstate(invalid="ignore"):
-                    d = cols - base
+                    d = cols[:m] - base[:m]
                 d = d[~np.isnan(d)]
                 gain = float(d.mean()) if d.size else 0.0
                 gain = gain if missed.bound == "ci_low" else -gain
@@ -232,11 +241,14 @@ def allocate(
     name = _swept(s)
     n = settings.replications
     notes: list[str] = []
-    judge_ = _Judge(s, source, n)
+    # replications grow at close judgements only for the smallest total: with a total, splits are scored
+    # against each other, on the same replications
+    cap = max(settings.max_replications or n, n) if settings.total is None else n
+    judge_ = _Judge(s, source, n, cap)
     pools = list(fixed_split(s, max(s.forces[name].headcount, 1)))
     repair_step = settings.repair_step or settings.step
     # the fixed shares' answer: size on the same replications
-    size_settings = SizeSettings(settings.resolution, n, n, settings.budget, s.forces[name].headcount)
+    size_settings = SizeSettings(settings.resolution, n, cap, settings.budget, s.forces[name].headcount)
     sized = size_search(s, source, size_settings, TROOPS, progress)
     steps = list(sized.steps)
     fixed_needed = None if sized.answer is None else int(sized.answer)
@@ -258,7 +270,7 @@ def allocate(
                 split = dict(fixed) | {p: int(level)}
                 return "split:" + split_label(split), split_scenario(s, split), None
 
-            pool_settings = SizeSettings(settings.step, n, n, settings.budget, fixed[p], 0, fixed[p])
+            pool_settings = SizeSettings(settings.step, n, cap, settings.budget, fixed[p], 0, fixed[p])
             found = search_levels(make, source, pool_settings, pool_name(p), progress)
             steps += found.steps
             per_pool[p] = fixed[p] if found.answer is None else int(found.answer)
@@ -311,7 +323,7 @@ def allocate(
     verified_seed = None
     for k in range(1, settings.verify_tries + 1):
         verified_seed = seed + k
-        vjudge = _Judge(s, fresh(verified_seed), n)
+        vjudge = _Judge(s, fresh(verified_seed), cap, cap)
         verification = vjudge(split)
         if verification.meets or settings.total is not None:
             break

@@ -51,6 +51,7 @@ __all__ = [
     "judge",
     "level_label",
     "make_of",
+    "next_replications",
     "search_levels",
     "search_table",
     "size_search",
@@ -123,6 +124,14 @@ class Evidence:
         if not missed or any(c.replications_needed is None for c in missed):
             return None
         return max(int(c.replications_needed or 0) for c in missed)
+
+
+def next_replications(ev: Evidence, cap: int) -> int:
+    """Replications for a close level's next look: about what its undecided targets need, at least
+    `STEP` more and at most double, a multiple of `STEP`, within `cap`."""
+    needed = ev.needed or ev.n + STEP
+    grow = min(max(needed, ev.n + STEP), 2 * ev.n)
+    return min(math.ceil(grow / STEP) * STEP, cap)
 
 
 def judge(level: float, columns: dict[str, np.ndarray], specs: Sequence[TargetSpec]) -> Evidence:
@@ -269,10 +278,7 @@ class _Search:
         want = max(n or 0, self.s.replications, self.n.get(level, 0))
         ev = judge(level, self.columns(level, want), specs)
         while ev.close and ev.n < self.s.max_replications:
-            needed = ev.needed or ev.n + STEP
-            grow = min(max(needed, ev.n + STEP), 2 * ev.n)
-            grow = min(math.ceil(grow / STEP) * STEP, self.s.max_replications)
-            ev = judge(level, self.columns(level, grow), specs)
+            ev = judge(level, self.columns(level, next_replications(ev, self.s.max_replications)), specs)
         self.evidence[level] = ev
         step = SearchStep(len(self.steps) + 1, phase, ev)
         self.steps.append(step)

@@ -18,6 +18,7 @@ import yaml
 
 from sim.experiment.allocate import AllocateResult, AllocateSettings, allocate, pool_name, split_scenario
 from sim.experiment.design import BadExperiment
+from sim.experiment.plan import FIRST_ROUND
 from sim.experiment.search import Evidence, SearchStep, level_label, search_table
 from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
 from sim.results.files import write_json, write_table
@@ -55,6 +56,7 @@ def run_allocate(
     repair_step: int | None = None,
     resolution: float = 5,
     replications: int | None = None,
+    max_replications: int | None = None,
     budget: int | None = None,
     rounds: int = 20,
     seed: int | None = None,
@@ -74,6 +76,7 @@ def run_allocate(
         "repair_step": repair_step,
         "resolution": resolution,
         "replications": replications,
+        "max_replications": max_replications,
         "budget": budget,
         "rounds": rounds,
     }
@@ -111,9 +114,19 @@ def _allocate(
     if s.swept_force is None:
         raise BadExperiment(f"`allocate` needs a force marked `swept: true` in scenario {s.name!r}")
     st = request.settings
-    n = max(st["replications"] or s.replications, 2)
+    # first judgements on 20 replications (or the scenario's, if fewer), a close one growing to the
+    # scenario's replications, as `size` does
+    n = max(st["replications"] or min(s.replications, FIRST_ROUND), 2)
+    top = st.get("max_replications") or max(s.replications, n)
     settings = AllocateSettings(
-        n, st["step"], st["repair_step"], st["budget"], st["total"], st["resolution"], st["rounds"]
+        n,
+        top,
+        st["step"],
+        st["repair_step"],
+        st["budget"],
+        st["total"],
+        st["resolution"],
+        st["rounds"],
     )
     folder = open_folder(request, out, s.name, resume=resume)
     store = folder.store(workers, scheduler)
