@@ -169,6 +169,12 @@ def add_decide_commands(sub: Any) -> None:
         type=lambda t: _count(t, 0),
         help="troop level of the Morris screening (default: the answer of size)",
     )
+    p.add_argument(
+        "--no-tornado",
+        dest="tornado",
+        action="store_false",
+        help="Morris only (no size at each end of each range): the ranking is by mu*",
+    )
     p.set_defaults(func=_cmd_sensitivity)
 
 
@@ -317,6 +323,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             trajectories=args.trajectories,
             morris_replications=args.morris_replications,
             troops=args.troops,
+            tornado=args.tornado,
             seed=args.seed,
             sets=tuple(args.sets),
             workers=args.workers,

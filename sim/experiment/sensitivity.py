@@ -228,10 +228,11 @@ def morris(
 
 @dataclass(frozen=True)
 class SensitivityResult:
-    """Both analyses: the answer at the scenario's values, the tornado, Morris (None when skipped), the
+    """Both analyses: the answer at the scenario's values (None if not run), the tornado, Morris (None
+    when skipped), the
     inputs ranked (tornado swing, then Morris μ* on P(every target met)) and replications spent."""
 
-    base: SizeResult
+    base: SizeResult | None
     tornado: list[Tornado]
     morris: MorrisResult | None
     ranking: list[str]

@@ -15,8 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiment.design import BadExperiment
-from sim.experiment.search import SearchStep, search_table
-from sim.experiment.sensitivity import P_ALL, Input, SensitivityResult, morris, one_at_a_time
+from sim.experiment.search import SearchStep, SizeResult, search_table
+from sim.experiment.sensitivity import (
+    P_ALL,
+    Input,
+    SensitivityResult,
+    Tornado,
+    morris,
+    one_at_a_time,
+    size_at,
+)
 from sim.experiment.vary import parse_bounds
 from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
 from sim.results.files import write_json, write_table
@@ -58,6 +66,7 @@ def run_sensitivity(
     trajectories: int = 10,
     morris_replications: int | None = None,
     troops: int | None = None,
+    tornado: bool = True,
     seed: int | None = None,
     sets: tuple[str, ...] = (),
     workers: int | None = None,
@@ -78,6 +87,7 @@ def run_sensitivity(
         "trajectories": trajectories,
         "morris_replications": morris_replications,
         "troops": troops,
+        "tornado": tornado,
     }
     request = DecideRequest(
         "sensitivity", file, sha, sets, settings, s.seed if seed is None else seed, command_line
@@ -122,12 +132,18 @@ def _sensitivity(
     settings = size_settings(s, "troops", st["resolution"], st["replications"], st["max_replications"], None)
     folder = open_folder(request, out, s.name, resume=resume)
     store = folder.store(workers, scheduler)
-    base, bars = one_at_a_time(s, inputs, store, settings, progress)
+    base: SizeResult | None
+    bars: list[Tornado]
+    if st.get("tornado", True):
+        base, bars = one_at_a_time(s, inputs, store, settings, progress)
+    else:  # Morris only: the answer at the scenario's values is needed only for Morris's level
+        base = size_at(s, store, settings, {}, progress) if st["troops"] is None else None
+        bars = []
     m = None
     if st["trajectories"]:
-        level = (
-            st["troops"] if st["troops"] is not None else (None if base.answer is None else int(base.answer))
-        )
+        level = st["troops"]
+        if level is None and base is not None and base.answer is not None:
+            level = int(base.answer)
         n = st["morris_replications"] or settings.replications
         m = morris(s, inputs, store, level, st["trajectories"], n, request.seed)
     ranking = _ranking(bars, m)
@@ -145,8 +161,11 @@ def _sensitivity(
 
 
 def _ranking(bars: Sequence[Any], m: Any) -> list[str]:
-    """Inputs by tornado swing (troops needed), ties by Morris μ* on P(every target met)."""
+    """Inputs by tornado swing (troops needed), ties by Morris μ* on P(every target met); by μ* alone
+    without a tornado."""
     mu = m.effects.get(P_ALL, {}) if m is not None else {}
+    if not bars:
+        return list(m.ranking(P_ALL)) if m is not None else []
 
     def key(b: Any) -> tuple[float, float]:
         swing = b.swing if not math.isnan(b.swing) else -1.0
@@ -165,8 +184,8 @@ def sensitivity_answer(result: SensitivityResult, replications: int) -> dict[str
     m = result.morris
     return {
         "command": "sensitivity",
-        "needed": _num(result.base.answer),
-        "status": result.base.status,
+        "needed": None if result.base is None else _num(result.base.answer),
+        "status": "no size run (--troops given, no tornado)" if result.base is None else result.base.status,
         "top": result.ranking[:5],
         "ranking": result.ranking,
         "tornado": [
@@ -225,7 +244,7 @@ def write_sensitivity_tables(work: Path, result: SensitivityResult, answer: dict
             ["point", *names, *outs],
             [[k, *m.x[k], *(m.y[o][k] for o in outs)] for k in range(len(m.x))],
         )
-    table = search_table(result.base)
+    table = search_table(result.base) if result.base is not None else []
     header = list(table[0]) if table else ["step", "phase", "level", "replications", "decision"]
     write_table(work / "search.csv", header, ([r[h] for h in header] for r in table))
     write_json(work / "answer.json", answer)

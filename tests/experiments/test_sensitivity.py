@@ -76,3 +76,14 @@ def test_the_tornado_extremes_equal_size_runs_at_those_settings(
         sized = run_size(toy, sets=(f"forces.us.absence_prob={bar[end]}",), resolution=2, replications=12,
                          max_replications=12, workers=1, out=tmp_path / end)  # fmt: skip
         assert sized.result.answer == bar[f"needed_{end}"]
+
+
+def test_morris_alone_at_a_given_level_ranks_by_mu_star(toy: Path, tmp_path: Path) -> None:
+    options = OPTIONS | {"tornado": False, "troops": 20}
+    found = run_sensitivity(toy, vary=VARY, out=tmp_path / "m", **options)
+    assert found.result.base is None
+    assert found.result.tornado == []
+    assert found.answer["top"][0] == "forces.us.absence_prob"
+    assert found.result.morris is not None
+    assert found.result.morris.troops == 20
+    assert found.answer["morris_replications"] == 3 * 3 * 8
