@@ -331,14 +331,19 @@ class _Search:
                     lo = mid
             # The answer and the level below on the same replications (paired): the one with fewer is
             # topped up; if that turns its verdict, the search walks on from there.
-            n = max(self.n[hi], self.n[lo])
-            if self.n[lo] < n and self.judge(lo, "pair", n).meets:
-                hi, lo = self.walk(lo, False, n)
-                continue
-            if self.n[hi] < n and not self.judge(hi, "pair", n).meets:
-                hi, lo = self.walk(hi, True, n)
-                continue
-            return hi, lo, "found"
+            turned = False
+            while self.n[hi] != self.n[lo]:  # a level topped up may itself grow: until both are equal
+                n = max(self.n[hi], self.n[lo])
+                if self.n[lo] < n and self.judge(lo, "pair", n).meets:
+                    hi, lo = self.walk(lo, False, n)
+                    turned = True
+                    break
+                if self.n[hi] < n and not self.judge(hi, "pair", n).meets:
+                    hi, lo = self.walk(hi, True, n)
+                    turned = True
+                    break
+            if not turned:
+                return hi, lo, "found"
 
 
 def size_search(

@@ -203,3 +203,17 @@ def test_a_target_the_input_does_not_move_stops_the_search_and_is_named() -> Non
     assert result.status == "none meets (flat)"
     assert [c.metric for c in result.flat] == ["post_coverage"]
     assert max(st.evidence.level for st in result.steps) <= 4 * 50 + 5 * 16
+
+
+def test_the_answer_and_the_level_below_end_on_the_same_replications() -> None:
+    # 30 is close and stays undecided up to the cap (40 replications); 35 is shown on 10: the answer is
+    # topped up to the 40 of the level below, so that the two are compared on the same replications
+    coverage = {lv: (1.0 if lv >= 40 else 0.9901 if lv == 35 else 0.99001 if lv == 30 else 0.5)
+                for lv in range(0, 101, 5)}  # fmt: skip
+    result = size_search(tiny(ONE_TARGET), FakeSource(coverage), SizeSettings(5, 4, 40, None, 50))
+    assert result.answer == 35
+    assert result.below is not None
+    assert result.at_answer is not None
+    assert result.below.close
+    assert result.below.n == result.at_answer.n == 40
+    assert set(result.paired) == {"post_coverage"}
