@@ -3,6 +3,10 @@
 A split gives each pool its people (the force's `pools`, exact numbers); the scenario's fixed shares are
 one split among many. Two questions:
 
+Aircraft types with dedicated aircrews (`aircraft_types.X.aircrew.crews`) add their crews as decision
+variables too: units outside the force, sized alike (at least one) but not counted in its troops, and
+left as the scenario has them when a total is split.
+
 - **the smallest total and its split** meeting every target with 95% confidence. `size` with the fixed
   shares gives a total T0 and its split B0, which meets. Then each pool is sized on its own (the
   smallest number, by the same bracketing and bisection as `size`, with every other pool held at its B0
@@ -53,14 +57,27 @@ __all__ = [
     "Pool",
     "Split",
     "allocate",
+    "crews_of",
     "fixed_split",
     "score",
     "split_label",
     "split_scenario",
+    "troops_of",
 ]
 
-Pool = tuple[str, str]  # (city, role)
+Pool = tuple[str, str]  # (city, role), or ("aircrew", aircraft type): that type's crews
 Split = dict[Pool, int]
+AIRCREW = "aircrew"
+
+
+def troops_of(split: Split) -> int:
+    """The people of a split: its pools, not its aircrew units (crews are units outside the force)."""
+    return sum(n for p, n in split.items() if p[0] != AIRCREW)
+
+
+def crews_of(s: Scenario) -> Split:
+    """The aircrew units of each aircraft type that has them: ("aircrew", type) -> crews."""
+    return {(AIRCREW, t): a.aircrew.crews for t, a in s.aircraft_types.items() if a.aircrew is not None}
 
 
 def pool_name(p: Pool) -> str:
@@ -73,9 +90,10 @@ def split_label(split: Split) -> str:
 
 
 def fixed_split(s: Scenario, total: int) -> Split:
-    """The swept force's pools at `total` people with the scenario's own shares."""
+    """The swept force's pools at `total` people with the scenario's own shares (and the scenario's
+    aircrew units, if any)."""
     name = _swept(s)
-    return {(c, r): n for (c, r), n in pools_at(s.forces[name], total).items()}
+    return {(c, r): n for (c, r), n in pools_at(s.forces[name], total).items()} | crews_of(s)
 
 
 def _swept(s: Scenario) -> str:
@@ -86,17 +104,23 @@ def _swept(s: Scenario) -> str:
 
 
 def split_scenario(s: Scenario, split: Split) -> Scenario:
-    """The scenario with the swept force given exactly `split` (its `pools`), its headcount their sum;
-    strength steps over time are scaled by the same factor as the headcount."""
+    """The scenario with the swept force given exactly `split` (its `pools`), its headcount their sum,
+    and each aircraft type its aircrew units; strength steps over time are scaled by the same factor as
+    the headcount."""
     name = _swept(s)
     data = scenario_data(s)
     force = dict(data["forces"][name])
     old = s.forces[name].headcount
-    total = sum(split.values())
+    total = troops_of(split)
     for key in ("cities", "roles", "city_roles", "pools"):
         force.pop(key, None)
     pools: dict[str, dict[str, int]] = {}
     for (city, role), n in split.items():
+        if city == AIRCREW:
+            kind = dict(data["aircraft_types"][role])
+            kind["aircrew"] = dict(kind["aircrew"], crews=n)
+            data["aircraft_types"] = dict(data["aircraft_types"]) | {role: kind}
+            continue
         pools.setdefault(city, {})[role] = n
     force["pools"] = pools
     force["headcount"] = total
@@ -164,7 +188,7 @@ class AllocateResult:
 
     @property
     def total(self) -> int:
-        return sum(self.split.values())
+        return troops_of(self.split)
 
     @property
     def saved(self) -> int | None:
@@ -186,10 +210,10 @@ class _Judge:
             scen = split_scenario(self.s, split)
             specs = target_specs(scen)
             cols = self.source("split:" + label, scen, None, self.n)
-            ev = judge(sum(split.values()), cols, specs)
+            ev = judge(troops_of(split), cols, specs)
             while ev.close and ev.n < self.cap:
                 cols = self.source("split:" + label, scen, None, next_replications(ev, self.cap))
-                ev = judge(sum(split.values()), cols, specs)
+                ev = judge(troops_of(split), cols, specs)
             self.cols[label] = cols
             self.seen[label] = ev
         return self.seen[label]
@@ -209,7 +233,7 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
         best: tuple[tuple[float, float], Split] | None = None
         for p in pools:
             cand = dict(current)
-            cand[p] += step
+            cand[p] += 1 if p[0] == AIRCREW else step
             cev = judge_(cand)
             cols = judge_.cols[split_label(cand)].get(missed.metric)
             gain = 0.0
@@ -270,15 +294,18 @@ def allocate(
                 split = dict(fixed) | {p: int(level)}
                 return "split:" + split_label(split), split_scenario(s, split), None
 
-            pool_settings = SizeSettings(settings.step, n, cap, settings.budget, fixed[p], 0, fixed[p])
+            crews = p[0] == AIRCREW  # at least one crew (schema), searched in steps of one
+            pool_settings = SizeSettings(
+                1 if crews else settings.step, n, cap, settings.budget, fixed[p], 1 if crews else 0, fixed[p]
+            )
             found = search_levels(make, source, pool_settings, pool_name(p), progress)
             steps += found.steps
             per_pool[p] = fixed[p] if found.answer is None else int(found.answer)
         split = _repair(per_pool, judge_, repair_step, pools)
         history.append(("minimal", split_label(split), judge_(split).all_met.mean))
-        if sum(split.values()) >= fixed_needed:
+        if troops_of(split) >= fixed_needed:
             notes.append(
-                f"the pools sized one by one and repaired need {sum(split.values())} troops, not "
+                f"the pools sized one by one and repaired need {troops_of(split)} troops, not "
                 f"fewer than the {fixed_needed} of the fixed shares: the fixed shares stand"
             )
             split = fixed
@@ -291,10 +318,11 @@ def allocate(
         best_ev = judge_(fixed)
         fixed_at_total = best_ev
         history.append(("fixed shares", split_label(fixed), best_ev.all_met.mean))
+        people = [p for p in pools if p[0] != AIRCREW]  # the crews stay as the scenario has them
         for rnd in range(settings.rounds):
             gains: list[tuple[tuple[float, int, float, float], Pool]] = []
             losses: list[tuple[tuple[float, int, float, float], Pool]] = []
-            for p in pools:
+            for p in people:
                 up = dict(best) | {p: best[p] + settings.step}
                 gains.append((score(judge_(up)), p))
                 if best[p] >= settings.step:

@@ -212,8 +212,15 @@ def overlay_data(
         for k in o.path[:-1]:
             node = node.setdefault(str(k), {})
         node[str(o.path[-1])] = o.value
-    force = scenario_data(split_s)["forces"][name]
+    full = scenario_data(split_s)
+    force = full["forces"][name]
     patch: dict[str, Any] = {"headcount": force["headcount"], "pools": force["pools"]}
+    for t, kind in s.aircraft_types.items():
+        new = split_s.aircraft_types[t].aircrew
+        if kind.aircrew is not None and new is not None and new.crews != kind.aircrew.crews:
+            data.setdefault("aircraft_types", {}).setdefault(t, {}).setdefault("aircrew", {})["crews"] = (
+                new.crews
+            )
     for key in ("cities", "roles", "city_roles"):
         if key in scenario_data(s)["forces"][name]:
             patch[key] = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.experiment.allocate import fixed_split, split_scenario
+from sim.experiment.allocate import fixed_split, split_scenario, troops_of
 from sim.experiment.search import judge
 from sim.metrics import target_specs
 from sim.results.allocation import run_allocate
@@ -52,7 +52,8 @@ def test_allocate_needs_fewer_troops_than_the_fixed_shares_and_its_split_holds_o
     path = _write(tmp_path)
     found = run_allocate(path, replications=20, workers=1, out=tmp_path / "alloc")
     a = found.answer
-    assert a["meets"] and a["verified"]
+    assert a["meets"]
+    assert a["verified"]
     assert a["fixed_needed"] is not None
     assert a["needed"] < a["fixed_needed"]
     assert a["saved"] == a["fixed_needed"] - a["needed"]
@@ -65,8 +66,10 @@ def test_allocate_needs_fewer_troops_than_the_fixed_shares_and_its_split_holds_o
     assert ev.meets, [c.describe() for c in ev.checks]
     # the overlay names its base and only the swept force's headcount and pools
     overlay = found.overlay.read_text()
-    assert "base: " in overlay and "two_gates.yaml" in overlay
-    assert "pools:" in overlay and "posts" not in overlay
+    assert "base: " in overlay
+    assert "two_gates.yaml" in overlay
+    assert "pools:" in overlay
+    assert "posts" not in overlay
 
 
 def test_allocate_with_a_total_is_at_least_as_good_as_the_fixed_shares(tmp_path: Path) -> None:
@@ -88,3 +91,15 @@ def test_a_split_scenario_has_exactly_the_split_as_its_pools() -> None:
     assert t.forces["us"].headcount == 12
     assert fixed_split(t, 12) == split
     assert t.forces["us"].cities is None
+
+
+def test_aircrew_units_are_decision_variables_outside_the_troops() -> None:
+    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "examples" / "aircrew.yaml")
+    s = s.model_copy(update={"forces": {"us": s.forces["us"].model_copy(update={"swept": True})}})
+    fixed = fixed_split(s, 40)
+    assert fixed[("aircrew", "e3g")] == 2
+    assert troops_of(fixed) == 40
+    t = split_scenario(s, fixed | {("aircrew", "e3g"): 3, ("lima", "security"): 30})
+    assert t.aircraft_types["e3g"].aircrew is not None
+    assert t.aircraft_types["e3g"].aircrew.crews == 3
+    assert t.forces["us"].headcount == 30
