@@ -20,7 +20,14 @@ from sim.experiment.allocate import AllocateResult, AllocateSettings, allocate, 
 from sim.experiment.design import BadExperiment
 from sim.experiment.plan import FIRST_ROUND
 from sim.experiment.search import Evidence, SearchStep, level_label, search_table
-from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
+from sim.results.decide import (
+    DecideRequest,
+    base_scenario,
+    check_run_options,
+    keep_on_interrupt,
+    open_folder,
+    resume_request,
+)
 from sim.results.files import write_json, write_table
 from sim.scenario import Scenario
 from sim.scenario.loader import scenario_data, scenario_yaml
@@ -134,7 +141,8 @@ def _allocate(
     def fresh(seed: int) -> Any:
         return folder.store(workers, scheduler, sub=f"verify/{seed}", seed=seed)
 
-    result = allocate(s, store, fresh, settings, request.seed, progress)
+    with keep_on_interrupt(store, folder.work):
+        result = allocate(s, store, fresh, settings, request.seed, progress)
     answer = allocate_answer(result, request)
 
     def write(work: Path) -> None:

@@ -11,13 +11,14 @@ tables and report are written and the folder takes its final name.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiment.design import BadExperiment, load_source, metric_columns_of
-from sim.experiment.execute import execute
+from sim.experiment.execute import Interrupted, execute
 from sim.experiment.executors import Variant, check_scheduler, default_workers
 from sim.experiment.plan import Plan
 from sim.results.files import (
@@ -41,7 +42,7 @@ from sim.results.parts import PartStore
 from sim.scenario import Scenario
 from sim.scenario.overrides import with_overrides
 
-__all__ = ["DecideFolder", "DecideRequest", "LevelStore", "key_of", "open_folder"]
+__all__ = ["DecideFolder", "DecideRequest", "LevelStore", "keep_on_interrupt", "key_of", "open_folder"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]")
 
@@ -157,6 +158,16 @@ class LevelStore:
                 at = {c: i for i, c in enumerate(cols)}
                 for r in rows:
                     w.writerow([label, r[1], *(r[2 + at[c]] if c in at else "" for c in header)])
+
+
+@contextlib.contextmanager
+def keep_on_interrupt(store: LevelStore, work: Path) -> Iterator[None]:
+    """Ctrl-C during a decision: the finished replications stay in `work` (an `Interrupted` naming it,
+    so the command line says how to `--resume`)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(store.spent, store.spent, work) from None
 
 
 class DecideFolder:

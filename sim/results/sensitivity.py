@@ -26,7 +26,14 @@ from sim.experiment.sensitivity import (
     size_at,
 )
 from sim.experiment.vary import parse_bounds
-from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
+from sim.results.decide import (
+    DecideRequest,
+    base_scenario,
+    check_run_options,
+    keep_on_interrupt,
+    open_folder,
+    resume_request,
+)
 from sim.results.files import write_json, write_table
 from sim.results.sizing import size_settings
 from sim.scenario import Scenario
@@ -132,20 +139,21 @@ def _sensitivity(
     settings = size_settings(s, "troops", st["resolution"], st["replications"], st["max_replications"], None)
     folder = open_folder(request, out, s.name, resume=resume)
     store = folder.store(workers, scheduler)
-    base: SizeResult | None
-    bars: list[Tornado]
-    if st.get("tornado", True):
-        base, bars = one_at_a_time(s, inputs, store, settings, progress)
-    else:  # Morris only: the answer at the scenario's values is needed only for Morris's level
-        base = size_at(s, store, settings, {}, progress) if st["troops"] is None else None
-        bars = []
-    m = None
-    if st["trajectories"]:
-        level = st["troops"]
-        if level is None and base is not None and base.answer is not None:
-            level = int(base.answer)
-        n = st["morris_replications"] or settings.replications
-        m = morris(s, inputs, store, level, st["trajectories"], n, request.seed)
+    with keep_on_interrupt(store, folder.work):
+        base: SizeResult | None
+        bars: list[Tornado]
+        if st.get("tornado", True):
+            base, bars = one_at_a_time(s, inputs, store, settings, progress)
+        else:  # Morris only: the answer at the scenario's values is needed only for Morris's level
+            base = size_at(s, store, settings, {}, progress) if st["troops"] is None else None
+            bars = []
+        m = None
+        if st["trajectories"]:
+            level = st["troops"]
+            if level is None and base is not None and base.answer is not None:
+                level = int(base.answer)
+            n = st["morris_replications"] or settings.replications
+            m = morris(s, inputs, store, level, st["trajectories"], n, request.seed)
     ranking = _ranking(bars, m)
     result = SensitivityResult(base, bars, m, ranking, store.spent)
     answer = sensitivity_answer(result, settings.replications)

@@ -16,7 +16,14 @@ from sim.experiment.design import BadExperiment
 from sim.experiment.plan import FIRST_ROUND
 from sim.experiment.search import SearchStep, SizeResult, SizeSettings, level_label, search_table, size_search
 from sim.experiment.vary import TROOPS, at_level
-from sim.results.decide import DecideRequest, base_scenario, check_run_options, open_folder, resume_request
+from sim.results.decide import (
+    DecideRequest,
+    base_scenario,
+    check_run_options,
+    keep_on_interrupt,
+    open_folder,
+    resume_request,
+)
 from sim.results.files import write_json, write_table
 from sim.scenario import Scenario
 
@@ -156,7 +163,8 @@ def _size(
         at_level(s, st["path"], settings.start)  # an input the schema refuses is named before anything runs
     folder = open_folder(request, out, s.name, resume=resume)
     store = folder.store(workers, scheduler)
-    result = size_search(s, store, settings, st["path"], progress)
+    with keep_on_interrupt(store, folder.work):
+        result = size_search(s, store, settings, st["path"], progress)
     answer = size_answer(result, settings)
 
     def write(work: Path) -> None:

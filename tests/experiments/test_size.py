@@ -120,8 +120,9 @@ def test_an_interrupted_size_resumes_to_the_same_answer_and_search(tmp_path: Pat
         if getattr(step, "step", 0) == 3:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         run_size(path, resolution=2, replications=6, workers=1, out=tmp_path / "cut", progress=stop)
+    assert getattr(info.value, "folder", None) == tmp_path / "cut.incomplete"  # named for --resume
     assert (tmp_path / "cut.incomplete" / "levels").is_dir()
     resumed = resume_size(tmp_path / "cut.incomplete", workers=1)
     assert resumed.folder == tmp_path / "cut"
