@@ -86,18 +86,21 @@ def tornado_figure(rows: Sequence[dict[str, str]], base: float | None, what: str
     order = sorted(rows, key=lambda r: -_f(r["swing"]) if not math.isnan(_f(r["swing"])) else -math.inf)
     for i, r in enumerate(reversed(order)):
         lo, hi = _f(r["needed_low"]), _f(r["needed_high"])
-        left, right = min(lo, hi), max(lo, hi)
-        if base is not None and not math.isnan(left):
-            ax.barh(i, base - left, left=left, color="#1565c0", alpha=0.8)
-        if base is not None and not math.isnan(right):
-            ax.barh(i, right - base, left=base, color="#ef6c00", alpha=0.8)
-        ax.text(
-            right if not math.isnan(right) else (base or 0),
-            i,
-            f"  {r['low']} → {lo:g} | {r['high']} → {hi:g}",
-            va="center",
-            fontsize=8,
-        )
+        ends = [(lo, "#1565c0", "low end"), (hi, "#ef6c00", "high end")]
+        if base is not None:  # the longer bar first, so that a shorter one on the same side shows
+            for v, colour, _ in sorted(ends, key=lambda e: -abs(e[0] - base) if not math.isnan(e[0]) else 0):
+                if not math.isnan(v):
+                    ax.barh(i, v - base, left=base, color=colour, alpha=0.85)
+        right = max((v for v in (lo, hi) if not math.isnan(v)), default=base or 0.0)
+        ax.text(right, i, f"  {r['low']} → {lo:g} | {r['high']} → {hi:g}", va="center", fontsize=8)
+    if base is not None and order:
+        from matplotlib.patches import Patch
+
+        handles = [
+            Patch(color="#1565c0", label="input at its low end"),
+            Patch(color="#ef6c00", label="input at its high end"),
+        ]
+        ax.legend(handles=handles, loc="lower right", fontsize=8)
     ax.set_yticks(range(len(order)), [r["input"] for r in reversed(order)])
     if base is not None:
         ax.axvline(base, color="k", lw=1)
