@@ -53,13 +53,20 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from sim.results.allocation import AllocateOutcome
+    from sim.results.sensitivity import SensitivityOutcome
+    from sim.results.sizing import SizeOutcome
+
 __all__ = [
     "Results",
+    "allocate",
     "compare",
     "load_results",
     "resume",
     "resume_experiment",
     "run",
+    "sensitivity",
+    "size",
     "start_experiment",
     "sweep",
 ]
@@ -263,3 +270,84 @@ def resume(
 ) -> Results:
     """Finish an interrupted experiment (`<out>.incomplete`)."""
     return load_results(resume_experiment(folder, _options(options, fields, "resume"), progress).folder)
+
+
+# The planner's decision (issue 16): size, allocate, sensitivity. Each writes a results folder with its
+# tables, figures and report.html, and returns what it found (sim.results.sizing and its siblings).
+
+
+def _render_decision(folder: Path, answer: dict[str, Any]) -> None:
+    from sim.report.decide import render_decision  # matplotlib and jinja2: only once there is a folder
+
+    render_decision(folder, answer)
+
+
+def size_outcome(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
+    """`size` as the command runs it: the options of `sim.results.sizing.run_size`."""
+    from sim.results.sizing import run_size
+
+    options.setdefault("command_line", "sim.size")
+    return run_size(scenario, render=_render_decision, **options)
+
+
+def size(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
+    """The smallest level of the swept force's troops (or `path=` another input) meeting every target
+    with 95% confidence, by a search on common random numbers. Options: path, resolution (default 5),
+    replications (first round per level), max_replications (a close level's cap), budget, seed, sets
+    (`PATH=VALUE` overrides), low, high, workers, scheduler, out. `.result.answer` is the level,
+    `.folder` the results folder (search.csv holds the search path)."""
+    return size_outcome(scenario, **options)
+
+
+def resume_size(folder: str | os.PathLike[str], **options: Any) -> SizeOutcome:
+    """Finish an interrupted `size` (its `<out>.incomplete` folder)."""
+    from sim.results.sizing import resume_size as _resume
+
+    return _resume(folder, render=_render_decision, **options)
+
+
+def allocate_outcome(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
+    """`allocate` as the command runs it: the options of `sim.results.allocation.run_allocate`."""
+    from sim.results.allocation import run_allocate
+
+    options.setdefault("command_line", "sim.allocate")
+    return run_allocate(scenario, render=_render_decision, **options)
+
+
+def allocate(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
+    """The swept force's split over its pools (city x role): the smallest total meeting every target with
+    95% confidence, or with `total=N` the split with the highest P(every target met). Options: total,
+    step, resolution, replications, budget, rounds, seed, sets, workers, scheduler, out. `.answer` holds
+    the split and the troops saved, `.overlay` the split as a scenario overlay."""
+    return allocate_outcome(scenario, **options)
+
+
+def resume_allocate(folder: str | os.PathLike[str], **options: Any) -> AllocateOutcome:
+    """Finish an interrupted `allocate`."""
+    from sim.results.allocation import resume_allocate as _resume
+
+    return _resume(folder, render=_render_decision, **options)
+
+
+def sensitivity_outcome(scenario: ScenarioLike, **options: Any) -> SensitivityOutcome:
+    """`sensitivity` as the command runs it: the options of `sim.results.sensitivity.run_sensitivity`."""
+    from sim.results.sensitivity import run_sensitivity
+
+    options.setdefault("command_line", "sim.sensitivity")
+    return run_sensitivity(scenario, render=_render_decision, **options)
+
+
+def sensitivity(scenario: ScenarioLike, **options: Any) -> SensitivityOutcome:
+    """Which uncertain inputs decide the answer: `vary=["PATH=LOW:HIGH", ...]`; `size` at each end of
+    each range (the tornado) and Morris elementary effects at a fixed level (`trajectories`, 0 skips
+    it; `troops`, default the answer at the scenario's values). Other options: resolution,
+    replications, max_replications, morris_replications, seed, sets, workers, scheduler, out.
+    `.answer["top"]` holds the top five inputs."""
+    return sensitivity_outcome(scenario, **options)
+
+
+def resume_sensitivity(folder: str | os.PathLike[str], **options: Any) -> SensitivityOutcome:
+    """Finish an interrupted `sensitivity`."""
+    from sim.results.sensitivity import resume_sensitivity as _resume
+
+    return _resume(folder, render=_render_decision, **options)

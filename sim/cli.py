@@ -389,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(command, help=text.replace("%", "%%"), description=text, epilog=_METRICS_HELP)
         _add_experiment_options(p, command)
 
+    from sim.cli_decide import add_decide_commands
+
+    add_decide_commands(sub)
     p = sub.add_parser("selfcheck", help="run the analytic validation cases: theory vs simulation with CIs")
     p.add_argument("--quick", action="store_true", help="fewer replications (under a minute)")
     p.set_defaults(func=_cmd_selfcheck)
