@@ -333,8 +333,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             progress=_printer(args.quiet),
         )
     a = outcome.answer
-    needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
-    print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
+    if outcome.result.base is None:
+        print("sensitivity (Morris only, no size run); what it depends on, most first:")
+    else:
+        needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
+        print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
     for t in a["tornado"]:
         lo = "none" if t["needed_low"] is None else t["needed_low"]
         hi = "none" if t["needed_high"] is None else t["needed_high"]
