@@ -230,6 +230,12 @@ def _cmd_size(args: argparse.Namespace) -> int:
         where = "one step below" if r.answer is not None else "highest judged"
         print(f"  {where} {describe_evidence(r.below)}")
     for c in r.flat:
+        if c.status == "undecided":
+            print(
+                f"  replications short: {c.target} cannot be shown on {c.n} replications at any level "
+                f"(about {c.replications_needed} would): raise --max-replications"
+            )
+            continue
         print(
             f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
             f"{level_label(r.steps[0].evidence.level)} and at {level_label(r.steps[-1].evidence.level)})"
