@@ -230,6 +230,12 @@ def _cmd_size(args: argparse.Namespace) -> int:
         where = "one step below" if r.answer is not None else "highest judged"
         print(f"  {where} {describe_evidence(r.below)}")
     for c in r.flat:
+        if c.status == "undecided":
+            print(
+                f"  replications short: {c.target} cannot be shown on {c.n} replications at any level "
+                f"(about {c.replications_needed} would): raise --max-replications"
+            )
+            continue
         print(
             f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
             f"{level_label(r.steps[0].evidence.level)} and at {level_label(r.steps[-1].evidence.level)})"
@@ -333,8 +339,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             progress=_printer(args.quiet),
         )
     a = outcome.answer
-    needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
-    print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
+    if outcome.result.base is None:
+        print("sensitivity (Morris only, no size run); what it depends on, most first:")
+    else:
+        needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
+        print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
     for t in a["tornado"]:
         lo = "none" if t["needed_low"] is None else t["needed_low"]
         hi = "none" if t["needed_high"] is None else t["needed_high"]

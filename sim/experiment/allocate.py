@@ -267,12 +267,13 @@ def allocate(
     notes: list[str] = []
     # replications grow at close judgements only for the smallest total: with a total, splits are scored
     # against each other, on the same replications
-    cap = max(settings.max_replications or n, n) if settings.total is None else n
+    grow = max(settings.max_replications or n, n)  # the fixed shares' size grows close levels either way
+    cap = grow if settings.total is None else n
     judge_ = _Judge(s, source, n, cap)
     pools = list(fixed_split(s, max(s.forces[name].headcount, 1)))
     repair_step = settings.repair_step or settings.step
     # the fixed shares' answer: size on the same replications
-    size_settings = SizeSettings(settings.resolution, n, cap, settings.budget, s.forces[name].headcount)
+    size_settings = SizeSettings(settings.resolution, n, grow, settings.budget, s.forces[name].headcount)
     sized = size_search(s, source, size_settings, TROOPS, progress)
     steps = list(sized.steps)
     fixed_needed = None if sized.answer is None else int(sized.answer)

@@ -300,9 +300,11 @@ class _Search:
                 if ev.meets:
                     return nxt, lo
                 lo, step = nxt, step * 2
-                if nxt >= 2 * level + r and flat_failures(first, ev):
+                # a level still undecided at the cap: only replications could show it, not more input
+                capped = ev.close and ev.n >= self.s.max_replications
+                if nxt >= 2 * level + r and flat_failures(first, ev, capped):
                     self.flat = True
-                    self.flat_checks = flat_failures(first, ev)
+                    self.flat_checks = flat_failures(first, ev, capped)
                     return None, lo
             return None, lo
         hi = level
@@ -408,14 +410,16 @@ def _paired(search: _Search, hi: float, lo: float, n: int) -> dict[str, Interval
     }
 
 
-def flat_failures(first: Evidence, last: Evidence) -> list[TargetCheck]:
-    """The targets plainly missed at `last` (the estimate itself misses) with the very same estimate as
-    at `first`, a level at most half as high: more of the input does not move them."""
+def flat_failures(first: Evidence, last: Evidence, undecided: bool = False) -> list[TargetCheck]:
+    """The targets plainly missed at `last` (the estimate itself misses; with `undecided`, also those
+    the replications cannot show) with the very same estimate as at `first`, a level at most half as
+    high: more of the input does not move them."""
     before = {c.metric: c for c in first.checks}
+    statuses = ("not met", "undecided") if undecided else ("not met",)
     out = []
     for c in last.checks:
         b = before.get(c.metric)
-        if c.status == "not met" and b is not None and not b.met and abs(b.estimate - c.estimate) <= 1e-12:
+        if c.status in statuses and b is not None and not b.met and abs(b.estimate - c.estimate) <= 1e-12:
             out.append(c)
     return out
 

@@ -54,7 +54,9 @@ def decision_lines(answer: dict[str, Any]) -> dict[str, str]:
     what = "troops" if answer.get("path", "troops") == "troops" else answer.get("path", "")
     out: dict[str, str] = {}
     needed = answer.get("answer") if answer["command"] == "size" else answer.get("needed")
-    if needed is None:
+    if needed is None and str(answer.get("status", "")).startswith("no size run"):
+        out["needed"] = f"not computed (Morris only, at {answer.get('morris_troops')} troops)"
+    elif needed is None:
         out["needed"] = f"no level of {what} searched meets every target with 95% confidence"
     else:
         out["needed"] = f"{_n(needed)} {what} (every target met with 95% confidence)"

@@ -218,3 +218,13 @@ def test_the_answer_and_the_level_below_end_on_the_same_replications() -> None:
     assert result.below.close
     assert result.below.n == result.at_answer.n == 40
     assert set(result.paired) == {"post_coverage"}
+
+
+def test_a_target_only_replications_can_show_stops_the_climb() -> None:
+    # 0.9901 clears 0.99 at every level, but 4 replications (the cap) cannot show it: going up cannot help
+    source = FakeSource(dict.fromkeys(range(0, 10_000, 5), 0.9901))
+    result = size_search(tiny(ONE_TARGET), source, SizeSettings(5, 4, 4, None, 50, high=9_995))
+    assert result.answer is None
+    assert result.status == "none meets (flat)"
+    assert [c.status for c in result.flat] == ["undecided"]
+    assert max(st.evidence.level for st in result.steps) <= 4 * 50 + 5 * 16
