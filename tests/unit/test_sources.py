@@ -41,7 +41,7 @@ RULE = re.compile(r"\brule ([a-z][a-z0-9-]*)")
 
 # Phrases that announce a result before the model computes it (the earlier reference's header did).
 ANNOUNCED = re.compile(
-    r"expected answer|should run out|runs? out between|close to the 600|targets met from|"
+    r"expected answer|should run out|runs? out between|close to the 600|targets met from ~|"
     r"chosen (?:so as )?to keep|so that post \+ aircrews|ground arithmetic|(?:will|would) find \d+",
     re.IGNORECASE,
 )
