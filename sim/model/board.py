@@ -84,6 +84,7 @@ class PostSlot:
         "t_required",
         "t_staffed",
         "totals",
+        "upcoming",
         "watch",
     )
 
@@ -93,6 +94,7 @@ class PostSlot:
         self.critical = totals.critical
         self.fixed = False  # a fixed roster (`SiteBoard` only): its people stay on it for their shift
         self.roster: dict[Crew, int] = {}  # a fixed roster's people, by crew
+        self.upcoming: list[tuple[float, int]] = []  # `SiteBoard`: requirements announced ahead (at_h, n)
         self.required = self.staffed = self.gap_short = 0
         self.t_required = self.t_staffed = self.gap_start = 0.0
 
@@ -269,6 +271,14 @@ class CityBoard:
             what = f"open, required {required}" if required else "closed"
             self.rec.log(now, "post", self.city, post.site, post.name, what)
         self._touch()
+
+    def lead_h(self, post: PostSlot) -> float:
+        """How long before a scheduled rise in a post's requirement the board should hear of it: never,
+        for an instant pool (people are anywhere at once)."""
+        return 0.0
+
+    def announce(self, post: PostSlot, at_h: float, required: int) -> None:
+        """A post will need `required` people from `at_h` (see `lead_h`); an instant pool ignores it."""
 
     def request(self, kind: str, name: str, site: str, forces: list[str], size: int,
                 priority: int, role: str = "security") -> Task:  # fmt: skip

@@ -60,12 +60,13 @@ class _State:
     """One reassignment's working view: free people by (force, role), place and crew; the people of
     each pooled post; and people on the road, by destination, not yet counted towards a post."""
 
-    __slots__ = ("coming", "pool", "taken")
+    __slots__ = ("coming", "counted", "pool", "taken")
 
     def __init__(self) -> None:
         self.pool: dict[Key, dict[str, dict[Crew, int]]] = {}
         self.taken: dict[PostSlot, list[Entry]] = {}
         self.coming: dict[Key, dict[str, int]] = {}
+        self.counted: dict[PostSlot, int] = {}  # people on the road to a post, counted towards it
 
 
 class SiteBoard(CityBoard):
@@ -103,6 +104,24 @@ class SiteBoard(CityBoard):
     def set_fixed(self, post: PostSlot) -> None:
         """Mark a post as a fixed roster."""
         post.fixed = True
+
+    def lead_h(self, post: PostSlot) -> float:
+        """A pooled post hears of a scheduled rise the longest road time to its site ahead (from any
+        site of the city or its reserve); a fixed roster is not prepared ahead."""
+        if post.fixed:
+            return 0.0
+        return max(self.minutes(p, post.site) for p in self.places) / 60
+
+    def announce(self, post: PostSlot, at_h: float, required: int) -> None:
+        """Free people start for the post now, to be there when it needs `required` at `at_h`."""
+        post.upcoming.append((at_h, required))
+        self._touch()
+
+    def set_required(self, post: PostSlot, required: int) -> None:
+        """As `CityBoard.set_required`; announcements now due are done with."""
+        now = self.env.now
+        post.upcoming = [(t, n) for t, n in post.upcoming if t > now]
+        super().set_required(post, required)
 
     # -- changes ----------------------------------------------------------------------------------
     def crew_on(self, force: str, role: str, label: str, present: int, leave_h: float,
@@ -285,7 +304,7 @@ class SiteBoard(CityBoard):
 
         for post in self.posts:
             tasks_before(post.order)
-            if post.required:
+            if post.required or post.upcoming:
                 self._fill(post)
         tasks_before(None)
         for i in reversed(started):
@@ -301,6 +320,7 @@ class SiteBoard(CityBoard):
             else:
                 staffed = 0
                 for key, _place, _crew, n in st.taken.get(post, ()):
+                    n = min(n, post.required - staffed)  # beyond: there ahead of a rise, standing by
                     staffed += n
                     on_posts[key] += n
             short = post.required - staffed
@@ -327,7 +347,7 @@ class SiteBoard(CityBoard):
                 at[crew] = at.get(crew, 0) + back
             need = post.required - min(have, post.required)
         else:
-            need = post.required
+            need = max(post.required, _ahead(post))
         if not need:
             return
         entries = st.taken.setdefault(post, []) if not post.fixed else None
@@ -348,8 +368,8 @@ class SiteBoard(CityBoard):
 
     def _fill(self, post: PostSlot) -> None:
         """A post still short after `_keep_local`: people arriving on shift, then (a pooled post) people
-        already on the road to it, the nearest free people, and people of lower-priority posts."""
-        st, site = self._st, post.site
+        already on the road to it, the nearest free people, and people of lower-priority posts; then,
+        for a rise announced ahead, arriving, on the road and free people only."""
         if post.fixed:
             need = post.required - sum(post.roster.values())
             for key in post.keys:
@@ -360,15 +380,26 @@ class SiteBoard(CityBoard):
                     crew.where[ARRIVING] -= n
                     post.roster[crew] = post.roster.get(crew, 0) + n
             return
+        self._fill_to(post, post.required, True)
+        ahead = _ahead(post)
+        if ahead > post.required:
+            self._fill_to(post, ahead, False)
+
+    def _fill_to(self, post: PostSlot, target: int, preempt: bool) -> None:
+        """Bring a pooled post's people (there, on the road to it, or sent for now) up to `target`;
+        people of lower-priority posts only if `preempt` (not to prepare a rise announced ahead)."""
+        st, site = self._st, post.site
         entries = st.taken.setdefault(post, [])
-        need = post.required - sum(e[3] for e in entries)
+        need = target - sum(e[3] for e in entries) - st.counted.get(post, 0)
+        if need <= 0:
+            return
         for key in post.keys:
-            if need <= 0:
-                return
             for crew, n in self._grab(key, ARRIVING, need):
                 need -= n
                 self._send(crew, ARRIVING, site, n)
                 entries.append([key, site, crew, n])
+            if not need:
+                return
         near = self._near(site)
         for key in post.keys:
             to = st.coming.get(key)
@@ -378,6 +409,7 @@ class SiteBoard(CityBoard):
                     if use:
                         to[place] -= use
                         need -= use
+                        st.counted[post] = st.counted.get(post, 0) + use
         if need <= 0:
             return
         for place in self._far(site):
@@ -385,14 +417,21 @@ class SiteBoard(CityBoard):
                 for crew, n in self._grab(key, place, need):
                     need -= n
                     self._send(crew, place, site, n)
+                    st.counted[post] = st.counted.get(post, 0) + n
                 if not need:
                     return
+        if not preempt:
+            return
         for entry, _post in self._preemptable(post.order, post.keys, site):
             key, place, crew, n = entry
             take = min(n, need)
             entry[3] -= take
             need -= take
             self._send(crew, place, site, take)
+            if self.minutes(place, site) == 0:  # in the same zone: there at once
+                entries.append([key, site, crew, take])
+            else:
+                st.counted[post] = st.counted.get(post, 0) + take
             if not need:
                 return
 
@@ -478,3 +517,8 @@ class SiteBoard(CityBoard):
                 if n and crew.on_shift and not any(c.on_shift and c.leave_h < crew.leave_h for c in crews):
                     crew.where[ARRIVING] = 0
                     crew.where[self.reserve] = crew.where.get(self.reserve, 0) + n
+
+
+def _ahead(post: PostSlot) -> int:
+    """The most people a post's announced rises will need (0 if none is announced)."""
+    return max((n for _t, n in post.upcoming), default=0)

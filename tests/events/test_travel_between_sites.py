@@ -112,15 +112,17 @@ posts:
     assert [(g.name, g.start_h, round(g.end_h, 9), g.short) for g in r.gaps] == [("venue", 1.0, arrive, 1)]
 
 
-def test_people_on_the_road_count_towards_the_post_so_no_one_else_is_sent():
-    # At 01:00 the lcc needs 2: the two at the hotel go (20 min). At 01:10 a third person... is not sent:
-    # the post's requirement rises to 3 at 01:10, and only the one person still free (at the airport,
-    # 40 min) is sent for the extra place, not for the two already on the road.
+def test_a_scheduled_rise_is_prepared_ahead_and_people_on_the_road_count_towards_it():
+    # Two at the airport and two at the hotel until 01:00. The lcc needs 2 from 01:00 and 3 from 01:10.
+    # The rise is announced the longest road time to the lcc ahead (40 min, from the airport), but no
+    # one is free before 01:00. At 01:00 the two at the hotel (20 min) go for the 2, and one from the
+    # airport (40 min) for the third; the last person at the airport is not sent, as the three on the
+    # road count towards the post.
     r = _run(
-        POLICE % 3
+        POLICE % 4
         + f"""
 posts:
-  at_airport: {{site: airport, required: 1, forces: [police], windows: [{_window("00:00", "01:00")}]}}
+  at_airport: {{site: airport, required: 2, forces: [police], windows: [{_window("00:00", "01:00")}]}}
   at_hotel: {{site: hotel, required: 2, forces: [police], windows: [{_window("00:00", "01:00")}]}}
   venue:
     site: lcc
@@ -129,12 +131,38 @@ posts:
     windows: [{_window("01:00", "01:10")}, {_window("01:10", "03:00", 3)}]
 """
     )
-    assert _log(r, ("move",)) == [
+    hotel, airport = round(1 + 20 / 60, 9), round(1 + 40 / 60, 9)
+    assert _log(r, ("move", "gap")) == [
         (1.0, "move", "lcc", "police.security", "2 from hotel, 20.0 min on the road"),
-        (round(1 + 10 / 60, 9), "move", "lcc", "police.security", "1 from airport, 40.0 min on the road"),
-        (round(1 + 20 / 60, 9), "move", "lcc", "police.security", "2 arrived from hotel"),
-        (round(1 + 50 / 60, 9), "move", "lcc", "police.security", "1 arrived from airport"),
+        (1.0, "move", "lcc", "police.security", "1 from airport, 40.0 min on the road"),
+        (1.0, "gap", "lcc", "venue", "short 2 of 2"),
+        (round(1 + 10 / 60, 9), "gap", "lcc", "venue", "ended, was short 2 for 0.17 h"),
+        (round(1 + 10 / 60, 9), "gap", "lcc", "venue", "short 3 of 3"),
+        (hotel, "move", "lcc", "police.security", "2 arrived from hotel"),
+        (hotel, "gap", "lcc", "venue", "ended, was short 3 for 0.17 h"),
+        (hotel, "gap", "lcc", "venue", "short 1 of 3"),
+        (airport, "move", "lcc", "police.security", "1 arrived from airport"),
+        (airport, "gap", "lcc", "venue", "ended, was short 1 for 0.33 h"),
     ]
+
+
+def test_free_people_leave_in_time_for_a_scheduled_opening():
+    # One person free at the lcc from the start; the hotel post opens at 02:00. Its opening is announced
+    # the longest road time to the hotel ahead (30 min, from the airport), so the person leaves the lcc
+    # at 01:30 and is there at 01:50: no gap.
+    r = _run(
+        POLICE % 1
+        + f"""
+posts:
+  a: {{site: lcc, required: 1, forces: [police], windows: [{_window("00:00", "00:10")}]}}
+  b: {{site: hotel, required: 1, forces: [police], windows: [{_window("02:00", "03:00")}]}}
+"""
+    )
+    assert _log(r, ("move", "gap")) == [
+        (1.5, "move", "hotel", "police.security", "1 from lcc, 20.0 min on the road"),
+        (round(1.5 + 20 / 60, 9), "move", "hotel", "police.security", "1 arrived from lcc"),
+    ]
+    assert r.posts["b"].staffed_ph == 1.0
 
 
 FIXED = f"""
@@ -213,6 +241,8 @@ posts:
 
 
 def test_people_not_needed_at_shift_start_wait_at_the_reserve_site():
+    # The one person is not needed at 00:00, so waits at the reserve site (the airport); the hotel post's
+    # opening at 02:00 is announced 30 min ahead (the longest road time to the hotel), so they leave then.
     reserve = HEADER.replace("cities: {lima: {lat: -12.05, lon: -77.04}}",
                              "cities: {lima: {lat: -12.05, lon: -77.04, reserve_site: airport}}")  # fmt: skip
     r = _run(
@@ -222,9 +252,9 @@ posts:
 """,
         reserve,
     )  # fmt: skip
-    assert _log(r, ("move",)) == [
-        (2.0, "move", "hotel", "police.security", "1 from airport, 30.0 min on the road"),
-        (2.5, "move", "hotel", "police.security", "1 arrived from airport"),
+    assert _log(r, ("move", "gap")) == [
+        (1.5, "move", "hotel", "police.security", "1 from airport, 30.0 min on the road"),
+        (2.0, "move", "hotel", "police.security", "1 arrived from airport"),
     ]
 
 
