@@ -13,7 +13,11 @@ board's priority order (posts before tasks at equal priority, then first come fi
    takes people from lower-priority posts, the nearest first (the lowest priority on a tie), who also
    travel. A person on the road serves neither post and cannot be turned back; on arrival they join
    whatever their new site needs.
-3. A task (escort, response) needs its whole team at once and takes it without road time (its own
+3. A rise in a pooled post's requirement that its schedule will bring is announced the longest road
+   time to its site ahead (`lead_h`): then, after the current needs above, free people (arriving, on
+   the road, or the nearest free; never people of other posts) start for it, and stand by there, kept
+   for it, until it needs them.
+4. A task (escort, response) needs its whole team at once and takes it without road time (its own
    process already pays the road time to the scene): free people nearest its site first (arriving
    ones as if at the site; the crew leaving first on a tie, or with most time left for `fresh_first`
    pools), then people from lower-priority posts, never people on the road. When released, its people
