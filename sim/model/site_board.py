@@ -286,7 +286,10 @@ class SiteBoard(CityBoard):
                 to = st.coming.setdefault(move.key, {})
                 to[move.dest] = to.get(move.dest, 0) + move.n
         for post in self.posts:
-            self._keep_local(post)
+            self._keep_local(post, post.required)
+        for post in self.posts:
+            if post.upcoming and not post.fixed:  # then people standing by for an announced rise
+                self._keep_local(post, _ahead(post))
         waiting, swaps, started = self.waiting, list(self.swaps), []
         busy = dict.fromkeys(self.on_duty, 0)  # the base swap's bookkeeping, recomputed below
         w = v = 0
@@ -334,8 +337,9 @@ class SiteBoard(CityBoard):
         self.idle = {}
         self._st = _State()
 
-    def _keep_local(self, post: PostSlot) -> None:
-        """A post keeps or takes the free people at its site or zone (a fixed roster keeps its own)."""
+    def _keep_local(self, post: PostSlot, target: int) -> None:
+        """A post keeps or takes the free people at its site or zone, up to `target` (a fixed roster
+        keeps its own)."""
         st, site = self._st, post.site
         if post.fixed:
             have = sum(post.roster.values())
@@ -351,8 +355,8 @@ class SiteBoard(CityBoard):
                 at[crew] = at.get(crew, 0) + back
             need = post.required - min(have, post.required)
         else:
-            need = max(post.required, _ahead(post))
-        if not need:
+            need = target - sum(e[3] for e in st.taken.get(post, ()))
+        if need <= 0:
             return
         entries = st.taken.setdefault(post, []) if not post.fixed else None
         for key in post.keys:
@@ -525,4 +529,4 @@ class SiteBoard(CityBoard):
 
 def _ahead(post: PostSlot) -> int:
     """The most people a post's announced rises will need (0 if none is announced)."""
-    return max((n for _t, n in post.upcoming), default=0)
+    return max(n for _t, n in post.upcoming) if post.upcoming else 0
