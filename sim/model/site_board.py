@@ -20,8 +20,11 @@ board's priority order (posts before tasks at equal priority, then first come fi
 4. A task (escort, response) needs its whole team at once and takes it without road time (its own
    process already pays the road time to the scene): free people nearest its site first (arriving
    ones as if at the site; the crew leaving first on a tie, or with most time left for `fresh_first`
-   pools), then people from lower-priority posts, never people on the road. When released, its people
-   are back where they were taken from.
+   pools), then people from lower-priority posts, never people on the road. Arriving people it takes
+   first relieve in place people of a crew leaving before them on posts, who go with the task instead
+   (so that, as on an instant pool, a task formed at a handover draws on the outgoing crew and the
+   incoming one stays whole for the posts). When released, its people are back where they were taken
+   from (arriving people taken themselves: at the task's site).
 
 People arriving on shift who are not sent anywhere at once wait while a crew of their pool that leaves
 before them is still on (a handover: they relieve its people in place when it goes), then go to the
@@ -481,27 +484,66 @@ class SiteBoard(CityBoard):
         return sum(src[3] for src in self._sources(task))
 
     def _take(self, task: Task, need: int, avail: dict[Key, int], busy: dict[Key, int]) -> None:
-        """Give `task` `need` people from its sources, in order (there are enough)."""
+        """Give `task` `need` people from its sources, in order (there are enough). People arriving on
+        shift first relieve, in place, people of a crew of their pool leaving before them on posts (the
+        nearest to the task first), who go with the task instead: a task draws on the crew leaving
+        first, as on an instant pool, unless the pool is `fresh_first`."""
         pool = self._st.pool
         for key, place, crew, n, entry in self._sources(task):
             take = min(n, need)
-            if entry is None:
-                pool[key][place][crew] -= take
-            else:
-                entry[3] -= take
-            crew.where[place] -= take
-            at = task.at.setdefault(crew, {})
-            at[place] = at.get(place, 0) + take
-            crew.held += take
-            self.held[key] += take
-            task.team[key] = task.team.get(key, 0) + take
-            task.drawn[crew] = task.drawn.get(crew, 0) + take
-            if task not in crew.tasks:
-                crew.tasks.append(task)
             need -= take
+            if entry is not None:
+                entry[3] -= take
+            else:
+                pool[key][place][crew] -= take
+            if place == ARRIVING:
+                crew.where[ARRIVING] -= take
+                if key not in self.fresh_first:
+                    take = self._relieve(task, key, crew, take)
+                if take:  # straight to the task: back at its site (or the reserve) when released
+                    origin = task.site if task.site in self.places else self.reserve
+                    crew.where[origin] = crew.where.get(origin, 0) + take
+                    self._hold(task, key, crew, origin, take)
+            else:
+                self._hold(task, key, crew, place, take)
             if not need:
                 return
         raise AssertionError(f"{self.city}: fewer people for {task.name} than counted")
+
+    def _relieve(self, task: Task, key: Key, crew: Crew, n: int) -> int:
+        """`n` arriving people of `crew` take the places of people of earlier-leaving crews on pooled
+        posts, who join `task`; returns how many arriving people are left to join it themselves."""
+        st = self._st
+        found = [
+            (entry, post)
+            for post, entries in st.taken.items()
+            for entry in entries
+            if entry[3] and entry[0] == key and entry[2].on_shift and entry[2].leave_h < crew.leave_h
+        ]
+        found.sort(key=lambda ep: self.minutes(ep[0][1], task.site))
+        for entry, post in found:
+            if not n:
+                break
+            k = min(entry[3], n)
+            n -= k
+            entry[3] -= k
+            site, other = entry[1], entry[2]
+            st.taken[post].append([key, site, crew, k])
+            crew.where[site] = crew.where.get(site, 0) + k
+            self._hold(task, key, other, site, k)
+        return n
+
+    def _hold(self, task: Task, key: Key, crew: Crew, place: str, n: int) -> None:
+        """`n` people of `crew` at `place` join `task` (held until it is released)."""
+        crew.where[place] -= n
+        at = task.at.setdefault(crew, {})
+        at[place] = at.get(place, 0) + n
+        crew.held += n
+        self.held[key] += n
+        task.team[key] = task.team.get(key, 0) + n
+        task.drawn[crew] = task.drawn.get(crew, 0) + n
+        if task not in crew.tasks:
+            crew.tasks.append(task)
 
     def _start(self, task: Task, avail: dict[Key, int], busy: dict[Key, int], now: float) -> bool:
         if self._free_for(task, avail) < task.size:
