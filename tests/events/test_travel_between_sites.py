@@ -357,3 +357,37 @@ delegations:
     assert r.movements[0].started_h == 2.0
     assert r.posts["venue"].staffed_ph == 5.0
     assert r.posts["gate"].staffed_ph == 2.0
+
+
+def test_a_task_formed_at_a_handover_takes_the_outgoing_crew_relieved_in_place_by_the_incoming_one():
+    # Crews of 2 on 12-hour shifts from 07:00, the next arriving at 18:30; the hotel post needs 2 all
+    # day. An escort of 2 from the airport at 18:40: the incoming crew relieves the outgoing one at the
+    # hotel in place, and the outgoing people go with the escort (held over past 19:00), as an instant
+    # pool draws a task from the crew leaving first. The hotel post is never short.
+    r = _run(
+        f"""
+forces:
+  police:
+    headcount: 4
+    cities: {{lima: 1.0}}
+    shift: {{pattern: 12on12off, first_start: "07:00", handover_min: 30}}
+posts:
+  a: {{site: hotel, required: 2, priority: 1, forces: [police], daily: [{{from: "00:00", to: "00:00"}}]}}
+tiers: {{minister: {{escort_team: 2, priority: 2}}}}
+delegations:
+  visitor:
+    tier: minister
+    hotel: hotel
+    escort_forces: [police]
+    arrival: {{airport: airport, scheduled: {DAY}18:40, delay_min: 0}}
+    departure: {{airport: airport, scheduled: 2024-11-04T23:30, delay_min: 0}}
+"""
+    )
+    shifts = [(round(e.time_h, 9), e.detail) for e in r.events if e.kind == "shift" and 18 <= e.time_h <= 20]
+    assert shifts == [
+        (18.5, "crew 1 on until 11-05 00:00: 2 present, 0 absent"),  # to the end of the run
+        (19.0, "crew 2 off: 0 leave, 2 held over"),
+        (round(18 + 40 / 60 + 30 / 60, 9), "crew 2: 2 held over go off after 0.17 h overtime"),
+    ]
+    assert [g for g in r.gaps if g.demand == "post"] == []
+    assert r.movements[0].started_h == pytest.approx(18 + 40 / 60)
