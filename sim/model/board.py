@@ -40,7 +40,19 @@ class Crew:
     """People of one crew of a (force, role) pool present in a city: on shift until `leave_h`, then
     only those still held by tasks remain (held over, on overtime)."""
 
-    __slots__ = ("held", "holdover_cap_h", "key", "label", "leave_h", "off_h", "on_shift", "present", "tasks")
+    __slots__ = (
+        "held",
+        "holdover_cap_h",
+        "key",
+        "label",
+        "leave_h",
+        "moving",
+        "off_h",
+        "on_shift",
+        "present",
+        "tasks",
+        "where",
+    )
 
     def __init__(self, key: Key, label: str, present: int, leave_h: float, holdover_cap_h: float) -> None:
         self.key, self.label, self.present, self.leave_h = key, label, present, leave_h
@@ -49,6 +61,9 @@ class Crew:
         self.on_shift = True
         self.off_h = float("inf")
         self.tasks: list[Task] = []
+        # With people placed at sites (`SiteBoard`): free people by place, and those on the road.
+        self.where: dict[str, int] = {}
+        self.moving = 0
 
 
 class PostSlot:
@@ -56,17 +71,20 @@ class PostSlot:
 
     __slots__ = (
         "critical",
+        "fixed",
         "gap_short",
         "gap_start",
         "keys",
         "name",
         "order",
         "required",
+        "roster",
         "site",
         "staffed",
         "t_required",
         "t_staffed",
         "totals",
+        "upcoming",
         "watch",
     )
 
@@ -74,6 +92,9 @@ class PostSlot:
         self.name, self.site, self.keys, self.order, self.totals = name, site, keys, order, totals
         self.watch: Callable[[], None] | None = None  # told when `staffed` changes (staged teams)
         self.critical = totals.critical
+        self.fixed = False  # a fixed roster (`SiteBoard` only): its people stay on it for their shift
+        self.roster: dict[Crew, int] = {}  # a fixed roster's people, by crew
+        self.upcoming: list[tuple[float, int]] = []  # `SiteBoard`: requirements announced ahead (at_h, n)
         self.required = self.staffed = self.gap_short = 0
         self.t_required = self.t_staffed = self.gap_start = 0.0
 
@@ -87,6 +108,7 @@ class Task:
     """A request for a whole team (an escort or a response); `event` fires when the team is formed."""
 
     __slots__ = (
+        "at",
         "drawn",
         "event",
         "keys",
@@ -110,6 +132,7 @@ class Task:
         self.started_h = float("nan")
         self.team: dict[Key, int] = {}
         self.drawn: dict[Crew, int] = {}  # people of each crew in the team
+        self.at: dict[Crew, dict[str, int]] = {}  # `SiteBoard`: where each crew's people were taken from
         self.swap_refused = False
 
     @property
@@ -248,6 +271,14 @@ class CityBoard:
             what = f"open, required {required}" if required else "closed"
             self.rec.log(now, "post", self.city, post.site, post.name, what)
         self._touch()
+
+    def lead_h(self, post: PostSlot) -> float:
+        """How long before a scheduled rise in a post's requirement the board should hear of it: never,
+        for an instant pool (people are anywhere at once)."""
+        return 0.0
+
+    def announce(self, post: PostSlot, at_h: float, required: int) -> None:
+        """A post will need `required` people from `at_h` (see `lead_h`); an instant pool ignores it."""
 
     def request(self, kind: str, name: str, site: str, forces: list[str], size: int,
                 priority: int, role: str = "security") -> Task:  # fmt: skip
@@ -436,7 +467,7 @@ class CityBoard:
         if not need:
             self.swaps.remove(task)
             return
-        free = sum(avail[k] for k in task.keys)
+        free = self._free_for(task, avail)
         if free < need:
             if not task.swap_refused and self.rec.trace:
                 self.rec.log(
@@ -447,6 +478,7 @@ class CityBoard:
             return
         for crew, n in due.items():
             del task.drawn[crew]
+            task.at.pop(crew, None)
             crew.tasks.remove(task)
             task.team[crew.key] -= n
             if not task.team[crew.key]:
@@ -458,6 +490,10 @@ class CityBoard:
         if self.rec.trace:
             self.rec.log(now, "holdover", self.city, task.site, task.name,
                          f"swap: {need} held over go off, {need} from the crews on shift")  # fmt: skip
+
+    def _free_for(self, task: Task, avail: dict[Key, int]) -> int:
+        """Free people a task could take now."""
+        return sum(avail[k] for k in task.keys)
 
     def _take(self, task: Task, need: int, avail: dict[Key, int], busy: dict[Key, int]) -> None:
         """Give `task` `need` free people (there are enough), from its forces in order of preference."""
@@ -507,6 +543,11 @@ class CityBoard:
                     if not need:
                         break
         staffed = post.required - need
+        if staffed != post.staffed or need != post.gap_short:
+            self._set_staffed(post, staffed, need, now)
+
+    def _set_staffed(self, post: PostSlot, staffed: int, short: int, now: float) -> None:
+        """Record a post's new staffing and shortfall (interval books, trace, staged teams' watch)."""
         if staffed != post.staffed:
             post.totals.staffed_ph += post.staffed * (now - post.t_staffed)
             post.t_staffed = now
@@ -516,7 +557,6 @@ class CityBoard:
                 self.rec.log(now, "post", self.city, post.site, post.name, detail)
             if post.watch is not None:
                 post.watch()
-        short = need
         if short != post.gap_short:
             self._close_gap(post, now)
             post.gap_short, post.gap_start = short, now

@@ -144,11 +144,13 @@ class PostTotals:
 
 @dataclass
 class DutyTotals:
-    """A (force, city, role) pool's person-hours on duty and busy, and overtime held over."""
+    """A (force, city, role) pool's person-hours on duty and busy, and overtime held over; with
+    `travel.between_posts`, the person-hours on the road between posts (counted in busy too)."""
 
     on_duty_ph: float = 0.0
     busy_ph: float = 0.0
     overtime_ph: float = 0.0
+    transit_ph: float = 0.0
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sim.model.incidents import incident_stream, incident_times
 from sim.model.posts import post_schedule
 from sim.model.record import DutyTotals, PostTotals, Recorder, ReplicationRecord
 from sim.model.simpy_compat import CountingEnvironment
+from sim.model.site_board import CENTRE, SiteBoard
 from sim.model.staged import add_staged, incident_sites, staged_stream
 from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
@@ -61,6 +62,7 @@ class _Build:
     s: Scenario
     env: CountingEnvironment
     clock: Clock
+    clocks: dict[str, Clock]  # each city's own: the same instants on its wall clock
     rec: Recorder
     travel: TravelTimes
     streams: Streams
@@ -70,15 +72,25 @@ class _Build:
     def of(cls, s: Scenario, seed: int, replication: int, trace: bool) -> _Build:
         env = CountingEnvironment()
         rec = Recorder(trace=trace)
-        boards = {city: CityBoard(env, city, rec) for city in s.cities}
-        return cls(s, env, Clock.of(s), rec, TravelTimes(s), Streams(seed, replication), boards)
+        travel = TravelTimes(s)
+        boards: dict[str, CityBoard] = {}
+        for city, c in s.cities.items():
+            if s.travel.between_posts:
+                sites = [name for name, site in s.sites.items() if site.city == city]
+                reserve = c.reserve_site or CENTRE
+                boards[city] = SiteBoard(env, city, rec, sites, travel.post_minutes, reserve)
+            else:
+                boards[city] = CityBoard(env, city, rec)
+        clock = Clock.of(s)
+        clocks = {city: clock.in_zone(s.city_tz(city)) for city in s.cities}
+        return cls(s, env, clock, clocks, rec, travel, Streams(seed, replication), boards)
 
 
 def _add_shifts(b: _Build) -> None:
     """Every (force, city, role) pool on its board, and the shift rotation of those with people."""
     for fname, force in b.s.forces.items():
         outbreaks = {
-            city: outbreak_days(force, b.clock, b.streams[f"outbreak.{fname}.{city}"])
+            city: outbreak_days(force, b.clocks[city], b.streams[f"outbreak.{fname}.{city}"])
             for city in force.city_names
             if force.outbreak is not None
         }
@@ -88,7 +100,18 @@ def _add_shifts(b: _Build) -> None:
             if people:
                 rng = b.streams[f"absence.{fname}.{city}.{role}"]
                 b.env.process(
-                    shift_rotation(b.env, board, fname, force, role, b.clock, rng, b.rec, outbreaks.get(city))
+                    shift_rotation(
+                        b.env,
+                        board,
+                        fname,
+                        force,
+                        role,
+                        b.clocks[city],
+                        rng,
+                        b.rec,
+                        outbreaks.get(city),
+                        b.clock,
+                    )
                 )
 
 
@@ -99,7 +122,10 @@ def _add_posts(b: _Build) -> None:
         board = b.boards[site.city]
         totals = PostTotals(site.city, post.site, post.critical)
         slot = board.add_post(pname, post.site, post.forces, post.role, post.priority, totals)
-        b.env.process(post_schedule(b.env, board, slot, requirement_steps(post, b.s, b.clock)))
+        if post.roster == "fixed" and isinstance(board, SiteBoard):
+            board.set_fixed(slot)
+        steps = requirement_steps(post, b.s, b.clocks[site.city])
+        b.env.process(post_schedule(b.env, board, slot, steps))
 
 
 def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]]]]:
@@ -110,10 +136,11 @@ def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]
     for dname, d in s.delegations.items():
         tier = s.tiers[d.tier]
         team = d.escort_team or tier.escort_team
-        board = b.boards[s.sites[d.hotel].city]
+        city = s.sites[d.hotel].city
+        board = b.boards[city]
         for k in range(d.count):
             name = dname if d.count == 1 else f"{dname}.{k + 1}"
-            plan = delegation_plan(name, d, b.clock, b.streams[f"delegation.{name}"])
+            plan = delegation_plan(name, d, b.clocks[city], b.streams[f"delegation.{name}"])
             b.env.process(
                 delegation_process(
                     b.env, board, b.rec, plan, d, team, tier.priority, b.travel, b.clock.horizon_h
@@ -129,7 +156,7 @@ def _add_incidents(b: _Build) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     response; returns each stream's (times, on-scene hours), for the air alerts."""
     drawn = {}
     for iname, inc in b.s.incidents.items():
-        times = incident_times(inc, b.clock, b.streams[f"incidents.{iname}.times"])
+        times = incident_times(inc, b.clocks[inc.city], b.streams[f"incidents.{iname}.times"])
         travel_h = (
             inc.travel_min.sample_many(b.streams[f"incidents.{iname}.travel"], len(times))
             if inc.travel_min is not None
@@ -149,7 +176,7 @@ def _add_staged(b: _Build, iname: str, inc: IncidentStream, times: np.ndarray, s
     """A stream answered by staged teams: their standing posts, the incidents' sites and dispatch times
     (own streams, so the other draws are those of the same stream without staged teams)."""
     board = b.boards[inc.city]
-    open_h = b.clock.hours(inc.first) if inc.first else 0.0
+    open_h = b.clocks[inc.city].hours(inc.first) if inc.first else 0.0
     teams = add_staged(b.env, board, b.rec, iname, inc, b.travel.minutes, open_h)
     sites = incident_sites(inc, len(times), b.streams[f"incidents.{iname}.site"])
     dispatch_h = (
@@ -210,7 +237,7 @@ def _add_air(
             name = gname if g.count == 1 else f"{gname}#{i + 1}"
             air.add_aircraft(Aircraft(name, g.type, s.aircraft_types[g.type], g.base, city))
     for name, st in s.air_coverage.items():
-        steps = requirement_steps(st, s, b.clock, default=st.count)
+        steps = requirement_steps(st, s, b.clocks[s.sites[st.over].city], default=st.count)
         air.add_station(name, st.type, st.over, st.priority, _slot_windows(steps, b.clock.horizon_h))
     ow = s.delegation_overwatch
     for name, site, windows in overwatch:

@@ -1,7 +1,8 @@
 """Scenario time: local datetimes <-> model hours since the scenario's start, and post schedules.
 
 The model's clock is in hours from `scenario.start`. Conversions go through UTC so that a timezone
-with daylight saving still gives true elapsed hours.
+with daylight saving still gives true elapsed hours. A city with its own `timezone` reads its times on
+`clock.in_zone(...)`: the same instants, another wall clock.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ class Clock:
         # through UTC: subtracting two datetimes of the same zone would ignore a daylight-saving change
         return cls(start, s.tz, (end.astimezone(_UTC) - start.astimezone(_UTC)).total_seconds() / 3600)
 
+    def in_zone(self, tz: ZoneInfo) -> Clock:
+        """The same instants read on another zone's wall clock (a city's own time zone)."""
+        if tz == self.tz:
+            return self
+        return Clock(self.start.astimezone(tz), tz, self.horizon_h)
+
     def hours(self, t: dt.datetime) -> float:
         """Model hours of a local naive datetime."""
         aware = t.replace(tzinfo=self.tz).astimezone(_UTC)
@@ -55,8 +62,8 @@ def _windows(post: Scheduled, default: int, s: Scenario, clock: Clock) -> list[t
     for w in post.windows:
         out.append((clock.hours(w.start), clock.hours(w.end), default if w.required is None else w.required))
     for d in post.daily:
-        first = d.first_date or s.start.date()
-        last = d.last_date or s.end.date()
+        first = d.first_date or clock.start.date()
+        last = d.last_date or clock.local(clock.horizon_h).date()
         day = first - dt.timedelta(days=1)  # a window crossing midnight may start the day before
         while day <= last:
             begin = dt.datetime.combine(day, d.from_)

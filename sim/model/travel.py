@@ -1,4 +1,5 @@
-"""Road travel times between sites: a given leg, else distance x detour factor / road speed."""
+"""Road travel times between sites: a given leg, else distance x detour factor / road speed; and, for
+people moving between posts, none within a zone."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class TravelTimes:
             self._legs[(a, b)] = self._legs[(b, a)] = leg.minutes
         self.minutes = cache(self._minutes)
         self.km = cache(self._km)
+        self.post_minutes = cache(self._post_minutes)
 
     def latlon(self, site: str) -> tuple[float, float]:
         """A site's coordinates, or its city's where the site gives none."""
@@ -45,4 +47,22 @@ class TravelTimes:
         if sa.lat is None or sa.lon is None or sb.lat is None or sb.lon is None:
             return self._s.travel.default_min
         km = haversine_km(sa.lat, sa.lon, sb.lat, sb.lon) * self._s.travel.detour_factor
+        return 60.0 * km / self._s.travel.road_speed_kmh
+
+    def _post_minutes(self, a: str, b: str) -> float:
+        """Road minutes for people moving between posts: none within a site's `zone`; "" is the city's
+        centre (the reserve where a city names no `reserve_site`), reached from a site with coordinates
+        at the road speed, else in `default_min`."""
+        if a == b:
+            return 0.0
+        if a and b:
+            za, zb = self._s.sites[a].zone, self._s.sites[b].zone
+            if za is not None and za == zb:
+                return 0.0
+            return self.minutes(a, b)
+        site = self._s.sites[a or b]
+        if site.lat is None or site.lon is None:
+            return self._s.travel.default_min
+        city = self._s.cities[site.city]
+        km = haversine_km(city.lat, city.lon, site.lat, site.lon) * self._s.travel.detour_factor
         return 60.0 * km / self._s.travel.road_speed_kmh

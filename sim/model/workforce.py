@@ -174,6 +174,7 @@ def shift_rotation(
     rng: np.random.Generator,
     rec: Recorder,
     outbreak: set[int] | None = None,
+    strength_clock: Clock | None = None,
 ) -> ProcessGenerator:
     """Bring crews on and off duty for the whole run, drawing each shift's absences.
 
@@ -181,14 +182,15 @@ def shift_rotation(
     the incoming crew arrives `handover_min` early, so the two overlap. Absences are binomial per
     shift (with the outbreak's extra absence on outbreak days), drawn by inverse CDF from one uniform
     per shift, so that on common random numbers a larger crew never has fewer people present than a
-    smaller one.
+    smaller one. Shifts (and outbreak days) are read on `clock`, the city's own; the force's strength
+    steps on `strength_clock` (the scenario's; default `clock`), as they concern the whole force.
     """
     pattern = force.shift
     city = board.city
     handover = pattern.handover_min / 60
     cap = math.inf if pattern.max_holdover_h is None else pattern.max_holdover_h
     plan = shifts(pattern, clock)
-    steps = strength_by_time(force, clock)
+    steps = strength_by_time(force, clock if strength_clock is None else strength_clock)
     sizes_at = [crew_sizes(pools.get((city, role), 0), pattern.crews) for _, pools in steps]
     step_from = [t for t, _ in steps]
     n = np.array(

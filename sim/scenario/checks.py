@@ -30,16 +30,31 @@ def _ref(path: tuple[Any, ...], kind: str, name: str, table: dict[str, Any]) -> 
         yield path, _known(kind, name, table)
 
 
-def _within(s: Scenario, path: tuple[Any, ...], t: dt.datetime, what: str) -> Found:
-    if not s.start <= t <= s.end:
-        yield path, f"{what} {t} is outside the scenario window {s.start} to {s.end}"
+def _window(s: Scenario, city: str | None) -> tuple[dt.datetime, dt.datetime]:
+    """The scenario window on a city's clock (its own time zone), naive; the scenario's own if none."""
+    if city is None or city not in s.cities or s.cities[city].timezone is None:
+        return s.start, s.end
+    tz = s.city_tz(city)
+    start, end = (t.replace(tzinfo=s.tz).astimezone(tz).replace(tzinfo=None) for t in (s.start, s.end))
+    return start, end
 
 
-def _span(s: Scenario, path: tuple[Any, ...], first: dt.datetime | None, last: dt.datetime | None) -> Found:
+def _within(s: Scenario, path: tuple[Any, ...], t: dt.datetime, what: str, city: str | None = None) -> Found:
+    """`t` (read on `city`'s clock, else the scenario's) lies inside the scenario window."""
+    start, end = _window(s, city)
+    if not start <= t <= end:
+        where = "" if (start, end) == (s.start, s.end) else f" ({city} time)"
+        yield path, f"{what} {t} is outside the scenario window {start} to {end}{where}"
+
+
+def _span(
+    s: Scenario, path: tuple[Any, ...], first: dt.datetime | None, last: dt.datetime | None,
+    city: str | None = None,
+) -> Found:  # fmt: skip
     """Optional `first`/`last` bounds: each inside the scenario window, `last` after `first`."""
     for key, t in (("first", first), ("last", last)):
         if t is not None:
-            yield from _within(s, (*path, key), t, key)
+            yield from _within(s, (*path, key), t, key, city)
     if first is not None and last is not None and last <= first:
         yield (*path, "last"), f"last ({last}) must be after first ({first})"
 
@@ -70,26 +85,52 @@ def _check_sites(s: Scenario) -> Found:
             yield from _ref(("travel", "legs", i, "between", j), "site", end, s.sites)
 
 
+def _check_duty_travel(s: Scenario) -> Found:
+    """A city's reserve site is one of its own sites; a fixed roster needs people placed at sites."""
+    for name, city in s.cities.items():
+        site = city.reserve_site
+        if site is None:
+            continue
+        path = ("cities", name, "reserve_site")
+        if site not in s.sites:
+            yield from _ref(path, "site", site, s.sites)
+        elif s.sites[site].city != name:
+            yield path, f"reserve site {site!r} is in {s.sites[site].city}, not in {name}"
+    if not s.travel.between_posts:
+        for name, post in s.posts.items():
+            if post.roster == "fixed":
+                yield (
+                    ("posts", name, "roster"),
+                    "a fixed roster needs `travel: {between_posts: true}` (without it each city is one "
+                    "instant pool, with no sites to keep people at)",
+                )
+
+
 def _check_posts(s: Scenario) -> Found:
     for name, post in s.posts.items():
         yield from _ref(("posts", name, "site"), "site", post.site, s.sites)
         for i, force in enumerate(post.forces):
             yield from _ref(("posts", name, "forces", i), "force", force, s.forces)
-        yield from _check_windows(s, ("posts", name), post)
+        city = s.sites[post.site].city if post.site in s.sites else None
+        yield from _check_windows(s, ("posts", name), post, city)
 
 
-def _check_windows(s: Scenario, path: tuple[Any, ...], item: Post | AirStation) -> Found:
-    """A post's (or air station's) explicit windows and daily dates lie inside the scenario window."""
+def _check_windows(
+    s: Scenario, path: tuple[Any, ...], item: Post | AirStation, city: str | None = None
+) -> Found:
+    """A post's (or air station's) explicit windows and daily dates lie inside the scenario window
+    (on the clock of the city the item is in)."""
+    start, end = _window(s, city)
     for i, w in enumerate(item.windows):
-        yield from _within(s, (*path, "windows", i, "start"), w.start, "start")
-        yield from _within(s, (*path, "windows", i, "end"), w.end, "end")
+        yield from _within(s, (*path, "windows", i, "start"), w.start, "start", city)
+        yield from _within(s, (*path, "windows", i, "end"), w.end, "end", city)
     for i, d in enumerate(item.daily):
         for key in ("first_date", "last_date"):
             day = getattr(d, key)
-            if day is not None and not s.start.date() <= day <= s.end.date():
+            if day is not None and not start.date() <= day <= end.date():
                 yield (
                     (*path, "daily", i, key),
-                    f"{key} {day} is outside the scenario window {s.start} to {s.end}",
+                    f"{key} {day} is outside the scenario window {start} to {end}",
                 )
 
 
@@ -117,10 +158,10 @@ def _check_delegations(s: Scenario) -> Found:
                         f"{d.hotel!r} is in {city}: escorts work within one city"
                     ),
                 )
-        yield from _within(s, (*base, "arrival", "scheduled"), d.arrival.scheduled, "arrival")
-        yield from _within(s, (*base, "departure", "scheduled"), d.departure.scheduled, "departure")
+        yield from _within(s, (*base, "arrival", "scheduled"), d.arrival.scheduled, "arrival", city)
+        yield from _within(s, (*base, "departure", "scheduled"), d.departure.scheduled, "departure", city)
         for i, m in enumerate(d.programme):
-            yield from _within(s, (*base, "programme", i, "at"), m.at, "movement")
+            yield from _within(s, (*base, "programme", i, "at"), m.at, "movement", city)
             if not d.arrival.scheduled <= m.at <= d.departure.scheduled:
                 yield (
                     (*base, "programme", i, "at"),
@@ -130,7 +171,7 @@ def _check_delegations(s: Scenario) -> Found:
                     ),
                 )
         if d.unscheduled is not None:
-            yield from _span(s, (*base, "unscheduled"), d.unscheduled.first, d.unscheduled.last)
+            yield from _span(s, (*base, "unscheduled"), d.unscheduled.first, d.unscheduled.last, city)
 
 
 def _check_incidents(s: Scenario) -> Found:
@@ -138,7 +179,7 @@ def _check_incidents(s: Scenario) -> Found:
         yield from _ref(("incidents", name, "city"), "city", inc.city, s.cities)
         for i, force in enumerate(inc.forces):
             yield from _ref(("incidents", name, "forces", i), "force", force, s.forces)
-        yield from _span(s, ("incidents", name), inc.first, inc.last)
+        yield from _span(s, ("incidents", name), inc.first, inc.last, inc.city)
         yield from _staged_sites(s, name, inc)
         alert = inc.air_alert
         if alert is not None:
@@ -197,7 +238,9 @@ def _check_air(s: Scenario) -> Found:
     for name, st in s.air_coverage.items():
         yield from _ref(("air_coverage", name, "type"), "aircraft type", st.type, types)
         yield from _ref(("air_coverage", name, "over"), "site", st.over, s.sites)
-        yield from _check_windows(s, ("air_coverage", name), st)
+        yield from _check_windows(
+            s, ("air_coverage", name), st, s.sites[st.over].city if st.over in s.sites else None
+        )
     ow = s.delegation_overwatch
     if ow is not None and ow.type not in types:
         yield ("delegation_overwatch", "type"), _known("aircraft type", ow.type, types)
@@ -405,6 +448,7 @@ def check_scenario(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         _check_forces,
         _check_sites,
         _check_posts,
+        _check_duty_travel,
         _check_delegations,
         _check_incidents,
         _check_air,

@@ -57,7 +57,9 @@ class Post(Strict):
     """A standing requirement for people at a site during windows.
 
     Staff come from the listed forces, in the listed order of preference, and from `role`.
-    Priority 1 is served first; critical posts count towards P(critical gap).
+    Priority 1 is served first; critical posts count towards P(critical gap). With
+    `travel.between_posts`, `roster: fixed` keeps the people a post is given at the start of a shift
+    on it for their shift, and refills it only from its own site (or zone) and from people coming on shift.
     """
 
     site: Name
@@ -66,6 +68,7 @@ class Post(Strict):
     role: Literal["security", "aviation", "logistics"] = "security"
     critical: bool = False
     priority: Priority = 5
+    roster: Literal["pooled", "fixed"] = "pooled"
     windows: list[Window] = []
     daily: list[DailyWindow] = []
     note: str | None = None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
@@ -25,7 +25,7 @@ from sim.scenario.delegations import Delegation, Flight, Movement, Tier, Unsched
 from sim.scenario.distributions import Dist
 from sim.scenario.forces import Force, ShiftPattern
 from sim.scenario.incidents import AirAlert, IncidentStream, StagedTeams
-from sim.scenario.places import City, Site, Travel, TravelLeg
+from sim.scenario.places import City, Site, Travel, TravelLeg, check_zone
 from sim.scenario.posts import AirStation, DailyWindow, Post, Window
 from sim.scenario.targets import PeakWindow, Targets
 from sim.scenario.types import (
@@ -112,11 +112,7 @@ class Scenario(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {v!r} (for example America/Lima)") from None
-        return v
+        return check_zone(v)
 
     @field_validator("start", "end")
     @classmethod
@@ -135,6 +131,11 @@ class Scenario(Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def city_tz(self, city: str) -> ZoneInfo:
+        """The clock a city's own times are read in: its `timezone`, else the scenario's."""
+        zone = self.cities[city].timezone
+        return self.tz if zone is None else ZoneInfo(zone)
 
     @property
     def swept_force(self) -> str | None:
