@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_crn.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_search.py
 
 # JupyterLab on notebooks/ (installs the optional `notebooks` extra into .venv the first time). As root (a
 # container), JupyterLab refuses to start unless told `--allow-root`.

@@ -7,6 +7,14 @@
     res.folder             # the results folder on disk
     res.figures()          # its figures, by name; res.report is its report.html
 
+Variants without copying files: `overrides={"forces.us.absence_prob": 0.04}` on any call (the same as
+`--set`), an overlay file wherever a scenario is taken, and
+
+    compare("scenarios/apec2024_peru.yaml",
+            variants={"mh60_down": {"aircraft.mh60_ag8.count": 2}}, troops=600)   # N-way, each vs the first
+    sweep(path, vary={"aircraft.mh60_ag8.count": [1, 2, 3]}, troops=600)          # any numeric input
+    sweep(path, vary={"troops": "300:900:300", "aircraft.mh60_ag8.count": "1:3:1"})  # a grid
+
 Each call writes a results folder (DESIGN §6) exactly as the command does and returns `Results`, read
 back from that folder; `load_results(folder)` reads any earlier one. Options are the fields of
 `sim.RunOptions` (replications, precision, max_replications, seed, troops, workers, scheduler, out,
@@ -19,14 +27,24 @@ command_line), given as keywords or as one `RunOptions`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.experiment.design import Design, ScenarioLike, design_compare, design_run, design_sweep
+from sim.experiment.design import (
+    Design,
+    ScenarioLike,
+    Source,
+    design_compare,
+    design_run,
+    design_sweep,
+    design_vary,
+    load_source,
+)
 from sim.experiment.options import Progress, RunOptions
 from sim.experiment.plan import parse_troops
+from sim.experiment.vary import TROOPS, Vary, parse_levels, parse_vary_group
 from sim.results import experiment as results_experiment
 from sim.results.experiment import Outcome
 from sim.results.files import INCOMPLETE, read_json
@@ -35,13 +53,20 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from sim.results.allocation import AllocateOutcome
+    from sim.results.sensitivity import SensitivityOutcome
+    from sim.results.sizing import SizeOutcome
+
 __all__ = [
     "Results",
+    "allocate",
     "compare",
     "load_results",
     "resume",
     "resume_experiment",
     "run",
+    "sensitivity",
+    "size",
     "start_experiment",
     "sweep",
 ]
@@ -146,43 +171,94 @@ def _options(options: RunOptions | None, fields: dict[str, Any], command: str) -
     return replace(options or RunOptions(), **{"command_line": f"sim.{command}", **fields})
 
 
+Overrides = Mapping[str, Any] | Sequence[str]
+
+
 def run(
     scenario: ScenarioLike,
     options: RunOptions | None = None,
     *,
+    overrides: Overrides = (),
     progress: Progress | None = None,
     **fields: Any,
 ) -> Results:
-    """Replications at one staffing level (`troops`, default the scenario's)."""
+    """Replications at one staffing level (`troops`, default the scenario's); `overrides` as `--set`."""
     opts = _options(options, fields, "run")
-    return load_results(start_experiment(design_run(scenario, opts), opts, progress).folder)
+    design = design_run(load_source(scenario, overrides), opts)
+    return load_results(start_experiment(design, opts, progress).folder)
+
+
+def _levels(path: str, levels: Any) -> Vary:
+    """A varied input from a path and its levels: a list, a range, or "START:STOP:STEP" / "A,B,C"."""
+    text = f"{path}={levels if isinstance(levels, str) else ','.join(map(str, levels))}"
+    if "+" in path or "*" in path:
+        return parse_vary_group(text)
+    values = parse_levels(levels, text) if isinstance(levels, str) else tuple(sorted(levels))
+    return Vary(path, values, text)
 
 
 def sweep(
     scenario: ScenarioLike,
-    troops: Sequence[int] | str,
+    troops: Sequence[int] | str | None = None,
     options: RunOptions | None = None,
     *,
+    vary: Mapping[str, Any] | None = None,
+    overrides: Overrides = (),
     progress: Progress | None = None,
     **fields: Any,
 ) -> Results:
-    """The same replications at each troop level (a list, a range or "START:STOP:STEP")."""
-    levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+    """The same replications at each troop level (a list, a range or "START:STOP:STEP"), or at each level
+    of one or two inputs: `vary={"aircraft.mh60_ag8.count": [1, 2, 3]}` (two make a grid; a key
+    `A+B` or with `*` scales several values by one factor, as `--vary-group`). With `vary`, a single
+    `troops` level holds the swept force's headcount there."""
     opts = _options(options, fields, "sweep")
-    return load_results(start_experiment(design_sweep(scenario, levels, opts), opts, progress).folder)
+    source = load_source(scenario, overrides)
+    if not vary:
+        if troops is None:
+            raise TypeError("sweep needs troops or vary")
+        levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+        return load_results(start_experiment(design_sweep(source, levels, opts), opts, progress).folder)
+    inputs = [_levels(path, levels) for path, levels in vary.items()]
+    if troops is not None:
+        levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+        if len(levels) == 1:
+            opts = replace(opts, troops=levels[0])
+        else:
+            inputs.insert(0, Vary(TROOPS, tuple(sorted(levels)), f"troops={troops}"))
+    design = design_vary(source, inputs, opts)
+    return load_results(start_experiment(design, opts, progress).folder)
 
 
 def compare(
-    scenario_a: ScenarioLike,
-    scenario_b: ScenarioLike,
-    options: RunOptions | None = None,
-    *,
+    *scenarios: ScenarioLike | RunOptions,
+    variants: Mapping[str, Overrides] | None = None,
+    overrides: Overrides = (),
     progress: Progress | None = None,
     **fields: Any,
 ) -> Results:
-    """Paired comparison of two variants on common random numbers: `differences` holds B − A."""
+    """Paired comparison on common random numbers, each variant against the first: `differences` holds
+    variant − first. The variants are the scenarios given (files, overlays or `Scenario` objects), then
+    one per entry of `variants` (name -> overrides of the first scenario); `overrides` apply to every
+    one. `compare(a, b)` is the two-way comparison B − A; a `RunOptions` may come last."""
+    given = list(scenarios)
+    last = given[-1] if given else None
+    options = last if isinstance(last, RunOptions) else None
+    if options is not None:
+        given.pop()
+    if not given:
+        raise TypeError("compare needs at least one scenario")
     opts = _options(options, fields, "compare")
-    return load_results(start_experiment(design_compare(scenario_a, scenario_b, opts), opts, progress).folder)
+    sources: list[Source] = [load_source(s, overrides) for s in given]  # type: ignore[arg-type]
+    for name, changes in (variants or {}).items():
+        sources.append(load_source(given[0], _joined(overrides, changes), label=name))  # type: ignore[arg-type]
+    design = design_compare(*sources, options=opts)
+    return load_results(start_experiment(design, opts, progress).folder)
+
+
+def _joined(a: Overrides, b: Overrides) -> list[str]:
+    from sim.scenario.overrides import override_texts
+
+    return [*override_texts(a), *override_texts(b)]
 
 
 def resume(
@@ -194,3 +270,84 @@ def resume(
 ) -> Results:
     """Finish an interrupted experiment (`<out>.incomplete`)."""
     return load_results(resume_experiment(folder, _options(options, fields, "resume"), progress).folder)
+
+
+# The planner's decision (issue 16): size, allocate, sensitivity. Each writes a results folder with its
+# tables, figures and report.html, and returns what it found (sim.results.sizing and its siblings).
+
+
+def _render_decision(folder: Path, answer: dict[str, Any]) -> None:
+    from sim.report.decide import render_decision  # matplotlib and jinja2: only once there is a folder
+
+    render_decision(folder, answer)
+
+
+def size_outcome(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
+    """`size` as the command runs it: the options of `sim.results.sizing.run_size`."""
+    from sim.results.sizing import run_size
+
+    options.setdefault("command_line", "sim.size")
+    return run_size(scenario, render=_render_decision, **options)
+
+
+def size(scenario: ScenarioLike, **options: Any) -> SizeOutcome:
+    """The smallest level of the swept force's troops (or `path=` another input) meeting every target
+    with 95% confidence, by a search on common random numbers. Options: path, resolution (default 5),
+    replications (first round per level), max_replications (a close level's cap), budget, seed, sets
+    (`PATH=VALUE` overrides), low, high, workers, scheduler, out. `.result.answer` is the level,
+    `.folder` the results folder (search.csv holds the search path)."""
+    return size_outcome(scenario, **options)
+
+
+def resume_size(folder: str | os.PathLike[str], **options: Any) -> SizeOutcome:
+    """Finish an interrupted `size` (its `<out>.incomplete` folder)."""
+    from sim.results.sizing import resume_size as _resume
+
+    return _resume(folder, render=_render_decision, **options)
+
+
+def allocate_outcome(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
+    """`allocate` as the command runs it: the options of `sim.results.allocation.run_allocate`."""
+    from sim.results.allocation import run_allocate
+
+    options.setdefault("command_line", "sim.allocate")
+    return run_allocate(scenario, render=_render_decision, **options)
+
+
+def allocate(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
+    """The swept force's split over its pools (city x role): the smallest total meeting every target with
+    95% confidence, or with `total=N` the split with the highest P(every target met). Options: total,
+    step, resolution, replications, budget, rounds, seed, sets, workers, scheduler, out. `.answer` holds
+    the split and the troops saved, `.overlay` the split as a scenario overlay."""
+    return allocate_outcome(scenario, **options)
+
+
+def resume_allocate(folder: str | os.PathLike[str], **options: Any) -> AllocateOutcome:
+    """Finish an interrupted `allocate`."""
+    from sim.results.allocation import resume_allocate as _resume
+
+    return _resume(folder, render=_render_decision, **options)
+
+
+def sensitivity_outcome(scenario: ScenarioLike, **options: Any) -> SensitivityOutcome:
+    """`sensitivity` as the command runs it: the options of `sim.results.sensitivity.run_sensitivity`."""
+    from sim.results.sensitivity import run_sensitivity
+
+    options.setdefault("command_line", "sim.sensitivity")
+    return run_sensitivity(scenario, render=_render_decision, **options)
+
+
+def sensitivity(scenario: ScenarioLike, **options: Any) -> SensitivityOutcome:
+    """Which uncertain inputs decide the answer: `vary=["PATH=LOW:HIGH", ...]`; `size` at each end of
+    each range (the tornado) and Morris elementary effects at a fixed level (`trajectories`, 0 skips
+    it; `troops`, default the answer at the scenario's values). Other options: resolution,
+    replications, max_replications, morris_replications, seed, sets, workers, scheduler, out.
+    `.answer["top"]` holds the top five inputs."""
+    return sensitivity_outcome(scenario, **options)
+
+
+def resume_sensitivity(folder: str | os.PathLike[str], **options: Any) -> SensitivityOutcome:
+    """Finish an interrupted `sensitivity`."""
+    from sim.results.sensitivity import resume_sensitivity as _resume
+
+    return _resume(folder, render=_render_decision, **options)

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import datetime as dt
 import errno
+import json
 import os
 import platform
 import shlex
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, NoReturn
 # work estimate). SimPy and the model, rich, matplotlib, Jinja2, pandas, Dask and the experiment's
 # writers are imported by the commands that use them; tests/architecture/test_lazy_imports.py checks.
 from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
-from sim.experiment.design import design_warnings, replication_warnings
+from sim.experiment.design import Source, design_vary, design_warnings, load_source, replication_warnings
 from sim.experiment.execute import MAX_REPLICATIONS
 from sim.experiment.executors import BadScheduler, ClusterError
 from sim.experiment.feasibility import MAX_EVENTS, MAX_MEMORY_GB, check_limits, demand_warnings, work_estimate
@@ -34,7 +35,7 @@ from sim.experiment.plan import MAX_TROOPS, MIN_PRECISION, parse_troops
 from sim.metrics import compute_metrics
 from sim.results.files import IncompleteResults, atomic_folder, default_out, kept_folder, unused_out
 from sim.results.trace import write_trace_folder
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
 from sim.version import __version__
 
@@ -55,17 +56,40 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    from sim.scenario.overlay import overlay_base
+
+    src = source_with_sets(args, args.scenario)
+    scenario = src.scenario
     limits = {"max_events": args.max_events, "max_memory_gb": args.max_memory}
     workers = os.cpu_count() or 1
     problems = check_limits(scenario, workers=workers, file=args.scenario, **limits)
     if problems:
         raise ScenarioError(problems)
     print(f"{args.scenario}: valid")
+    base = overlay_base(args.scenario)
+    if base is not None:
+        _print_differences(f"an overlay on {os.path.normpath(base)}; what it changes", load_scenario(base),
+                           load_scenario(args.scenario))  # fmt: skip
+    if src.overrides:
+        _print_differences("--set changes, from the file", load_scenario(args.scenario), scenario)
     print(describe_scenario(scenario))
     print(f"work: {work_estimate(scenario, workers=workers).describe()}")
     _warn(demand_warnings(scenario) + replication_warnings(scenario))
     return EXIT_OK
+
+
+def _print_differences(title: str, a: Scenario, b: Scenario) -> None:
+    """Each field whose resolved value differs from `a` to `b`, one line each."""
+    from sim.scenario.overrides import differences
+
+    found = differences(a, b)
+    print(f"{title} ({len(found)} field{'s' * (len(found) != 1)}):")
+    for d in found:
+        print(f"  {d.path}: {_value(d.a)} -> {_value(d.b)}")
+
+
+def _value(x: object) -> str:
+    return "(not set)" if x is None else _one_line(json.dumps(x, default=str), 120)
 
 
 def _warn(warnings: list[str]) -> None:
@@ -74,7 +98,7 @@ def _warn(warnings: list[str]) -> None:
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = source_with_sets(args, args.scenario).scenario
     if args.troops is not None and scenario.swept_force is None:
         raise _BadOption("--troops needs a force marked `swept: true` in the scenario")
     problems = check_limits(
@@ -132,7 +156,8 @@ class _BadOption(Exception):
     """A command-line option that cannot be honoured (exit status 2)."""
 
 
-_RESUME_FIXED = ("troops", "replications", "precision", "max_replications", "seed", "out")
+_RESUME_FIXED = ("troops", "replications", "precision", "max_replications", "seed", "out", "set", "vary",
+                 "vary_group", "variant")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -180,7 +205,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     if args.scheduler is not None and not getattr(args, "debug", False):
         _quiet_dask()
     if args.resume:
-        given = [f"--{k.replace('_', '-')}" for k in _RESUME_FIXED if getattr(args, k) is not None]
+        given = [f"--{k.replace('_', '-')}" for k in _RESUME_FIXED if getattr(args, k, None)]
         if given or args.scenarios:
             what = ", ".join(given + (["a scenario"] if args.scenarios else []))
             raise _BadOption(f"--resume takes its settings from the folder's manifest; drop {what}")
@@ -208,7 +233,7 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         precision=args.precision,
         max_replications=args.max_replications or 1000,
         seed=args.seed,
-        troops=None if args.command == "sweep" else args.troops,
+        troops=_fixed_troops(args),
         workers=args.workers,
         scheduler=args.scheduler,
         out=args.out,
@@ -218,18 +243,108 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
     )
 
 
+def _fixed_troops(args: argparse.Namespace) -> int | None:
+    """The one headcount of the swept force for every variant: `--troops N`, or in a sweep over other
+    inputs (--vary) a single --troops level."""
+    if args.command != "sweep":
+        return args.troops
+    varied = bool(args.vary or args.vary_group)
+    return args.troops[0] if varied and args.troops is not None and len(args.troops) == 1 else None
+
+
 def _design(args: argparse.Namespace, options: RunOptions) -> api.Design:
-    wanted = 2 if args.command == "compare" else 1
-    if len(args.scenarios) != wanted:
-        raise _BadOption(f"`{args.command}` takes {wanted} scenario file{'s' * (wanted > 1)}, "
-                         f"got {len(args.scenarios)}")  # fmt: skip
-    if args.command == "sweep":
-        if args.troops is None:
-            raise _BadOption("`sweep` needs --troops START:STOP:STEP or a list like 300,600,900")
-        return design_sweep(args.scenarios[0], args.troops, options)
     if args.command == "compare":
-        return design_compare(args.scenarios[0], args.scenarios[1], options)
-    return design_run(args.scenarios[0], options)
+        return design_compare(*_compared(args), options=options)
+    if len(args.scenarios) != 1:
+        raise _BadOption(f"`{args.command}` takes 1 scenario file, got {len(args.scenarios)}")
+    source = source_with_sets(args, args.scenarios[0])
+    if args.command == "sweep":
+        from sim.experiment.vary import parse_vary, parse_vary_group
+
+        inputs = [parse_vary(t) for t in args.vary or []] + [
+            parse_vary_group(t) for t in args.vary_group or []
+        ]
+        if not inputs:
+            if args.troops is None:
+                raise _BadOption("`sweep` needs --troops START:STOP:STEP (or a list like 300,600,900) or "
+                                 "--vary PATH=START:STOP:STEP")  # fmt: skip
+            return design_sweep(source, args.troops, options)
+        if args.troops is not None and options.troops is None:
+            inputs.insert(0, parse_vary(f"troops={','.join(map(str, args.troops))}"))
+        return design_vary(source, inputs, options)
+    return design_run(source, options)
+
+
+def _compared(args: argparse.Namespace) -> list[Source]:
+    """The variants of `compare`: each scenario file or overlay given, then each `--variant NAME` (the first
+    scenario with that variant's --set); a --set given before any --variant applies to every one."""
+    named = args.variant or []
+    if not args.scenarios:
+        raise _BadOption("`compare` takes a scenario file (or several), then any --variant NAME --set ...")
+    if len(args.scenarios) + len(named) < 2:
+        raise _BadOption("`compare` needs at least two variants: two scenario files, or a scenario and "
+                         "--variant NAME --set PATH=VALUE")  # fmt: skip
+    common = set_overrides(args)
+    sources = [load_source(path, common) for path in args.scenarios]
+    for name, sets in named:
+        if not sets:
+            raise _BadOption(f"--variant {name} changes nothing: give --set PATH=VALUE after it")
+        sources.append(load_source(args.scenarios[0], [*common, *sets], label=name))
+    return sources
+
+
+def set_overrides(args: argparse.Namespace) -> tuple[str, ...]:
+    """The `--set PATH=VALUE` texts of a command (for every variant), in the order given: what
+    `load_source(path, set_overrides(args))` applies. For the commands that take `add_set_option`."""
+    return tuple(getattr(args, "set", None) or ())
+
+
+def source_with_sets(args: argparse.Namespace, path: str) -> Source:
+    """The scenario file (or overlay) at `path` with the command's `--set` overrides applied and
+    validated whole (ScenarioError naming a bad override): the one call a command needs to honour
+    `add_set_option`. `.scenario` is the changed scenario; `.overrides` what was applied."""
+    return load_source(path, set_overrides(args))
+
+
+class _SetAction(argparse.Action):
+    """`--set PATH=VALUE`: for every variant, or after a `--variant NAME` for that variant only."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:  # fmt: skip
+        groups = getattr(namespace, "variant", None)
+        if groups:
+            groups[-1][1].append(str(values))
+        else:
+            namespace.set = [*(getattr(namespace, "set", None) or []), str(values)]
+
+
+class _VariantAction(argparse.Action):
+    """`--variant NAME`: a new variant of the first scenario, changed by the --set options after it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:  # fmt: skip
+        name = str(values)
+        if any(name == n for n, _sets in getattr(namespace, "variant", None) or []):
+            raise argparse.ArgumentError(self, f"variant {name!r} is named twice")
+        namespace.variant = [*(getattr(namespace, "variant", None) or []), (name, [])]
+
+
+def add_set_option(p: argparse.ArgumentParser, variants: bool = False) -> None:
+    """`--set PATH=VALUE` (repeatable) on a command; with `variants`, `--variant NAME` groups too. The
+    command applies them with `source_with_sets(args, path)` (the texts: `set_overrides(args)`; the
+    groups: `args.variant`)."""
+    p.add_argument(
+        "--set", action=_SetAction, metavar="PATH=VALUE", default=None,
+        help="change one scenario value without editing the file, e.g. --set forces.us.absence_prob=0.04 or "
+        "--set aircraft.mh60_ag8.count=2 (repeatable; scenarios/README.md, 'Overrides')"
+        + ("; after --variant NAME, for that variant only" if variants else ""),
+    )  # fmt: skip
+    if variants:
+        p.add_argument(
+            "--variant", action=_VariantAction, metavar="NAME", default=None,
+            help="one more variant: the first scenario changed by the --set options that follow, e.g. "
+            "--variant mh60_down --set aircraft.mh60_ag8.count=2 (repeatable)",
+        )  # fmt: skip
 
 
 def _cmd_selfcheck(args: argparse.Namespace) -> int:
@@ -257,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check a scenario file and print what it contains", epilog=_METRICS_HELP
     )
     p.add_argument("scenario")
+    add_set_option(p)
     _add_limit_options(p)
     p.set_defaults(func=_cmd_validate)
 
@@ -266,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--troops", type=_troops, help="headcount of the swept force")
     p.add_argument("--out", help="output folder (default results/<scenario>/trace-<timestamp>)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_set_option(p)
     _add_limit_options(p)
     p.set_defaults(func=_cmd_trace)
 
@@ -278,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(command, help=text.replace("%", "%%"), description=text, epilog=_METRICS_HELP)
         _add_experiment_options(p, command)
 
+    from sim.cli_decide import add_decide_commands
+
+    add_decide_commands(sub)
     p = sub.add_parser("selfcheck", help="run the analytic validation cases: theory vs simulation with CIs")
     p.add_argument("--quick", action="store_true", help="fewer replications (under a minute)")
     p.set_defaults(func=_cmd_selfcheck)
@@ -293,13 +413,14 @@ _EXPERIMENT_HELP = {
     "run": "Monte Carlo replications at one staffing level, with 95% confidence intervals",
     "sweep": "the same over several troop levels on common random numbers; the smallest level meeting "
     "the targets",
-    "compare": "paired comparison of two scenario variants on common random numbers",
+    "compare": "paired comparison of two or more scenario variants (files, overlays, --variant groups) "
+    "on common random numbers, each against the first",
 }
 
 
 def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
     """The options of `run`, `sweep` and `compare` (the fields of `RunOptions`, and --resume)."""
-    what = "scenario A, then scenario B" if command == "compare" else "scenario file"
+    what = "scenario files or overlays; the first is the base" if command == "compare" else "scenario file"
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=what)
     how_many = p.add_mutually_exclusive_group()
     how_many.add_argument(
@@ -327,8 +448,20 @@ def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
             "--troops",
             type=_troop_levels,
             metavar="START:STOP:STEP|A,B,...",
-            help="troop levels of the swept force, e.g. 0:1200:100 or 300,600,900",
+            help="troop levels of the swept force, e.g. 0:1200:100 or 300,600,900 (short for --vary "
+            "troops=...; with --vary, one level holds the headcount there)",
         )
+        p.add_argument(
+            "--vary", action="append", metavar="PATH=START:STOP:STEP|PATH=A,B,...",
+            help="levels of any number in the scenario, e.g. --vary aircraft.mh60_ag8.count=1:4:1; one or "
+            "two inputs in all (two make a grid)",
+        )  # fmt: skip
+        p.add_argument(
+            "--vary-group", action="append", metavar="PATH+PATH=FACTORS",
+            help="several values scaled together by one factor (fixed ratios), e.g. "
+            "'forces.us.headcount+forces.host_military.headcount=0.5:1.5:0.25'; * for every key: "
+            "'forces.*.headcount=0.8,1,1.2'",
+        )  # fmt: skip
     else:
         p.add_argument("--troops", type=_troops, help="headcount of the swept force")
     p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
@@ -338,6 +471,7 @@ def _add_experiment_options(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
     p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    add_set_option(p, variants=command == "compare")
     _add_limit_options(p)
     p.set_defaults(func=_cmd_experiment)  # fmt: skip
 

@@ -25,8 +25,10 @@ __all__ = [
     "Interval",
     "TargetCheck",
     "check_target",
+    "holm",
     "mean_interval",
     "paired_difference",
+    "paired_p_value",
     "proportion_interval",
     "replications_to_show",
     "summarise",
@@ -132,6 +134,34 @@ def paired_difference(
     both = ~(np.isnan(x) | np.isnan(y))
     with np.errstate(invalid="ignore"):  # inf − inf (both levels failed) is NaN: no difference to count
         return mean_interval(y[both] - x[both], confidence)
+
+
+def paired_p_value(iv: Interval) -> float:
+    """Two-sided p-value of the paired t-test that a difference's mean (the `Interval` of
+    `paired_difference`) is 0: 2·P(T(n-1) > |mean|/(s/√n)). A difference that is the same in every
+    replication has p 0 (or 1 when it is 0); NaN with fewer than 2 values or an infinite mean."""
+    if iv.n < 2 or not math.isfinite(iv.mean):
+        return NAN
+    if not iv.std > 0:
+        return 0.0 if iv.mean != 0 else 1.0
+    from scipy.special import stdtr  # imported here: scipy.special costs ~0.3 s at start-up
+
+    t = abs(iv.mean) / (iv.std / math.sqrt(iv.n))
+    return float(2 * stdtr(iv.n - 1, -t))
+
+
+def holm(p_values: Sequence[float], alpha: float = 0.05) -> list[bool]:
+    """Holm's step-down test over a family of comparisons: which hypotheses are rejected with the
+    family-wise error rate at most `alpha` (the smallest p against alpha/m, the next against alpha/(m-1),
+    ... stopping at the first that fails). A NaN p-value is never rejected and does not count in m."""
+    order = sorted((p, i) for i, p in enumerate(p_values) if not math.isnan(p))
+    m = len(order)
+    out = [False] * len(p_values)
+    for rank, (p, i) in enumerate(order):
+        if p > alpha / (m - rank):
+            break
+        out[i] = True
+    return out
 
 
 def summarise(

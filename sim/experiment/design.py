@@ -1,8 +1,9 @@
-"""What an experiment compares: its scenarios, its variants (troop levels or scenario files), its
-replication plan and its seed, checked before anything runs.
+"""What an experiment compares: its scenarios, its variants (troop levels, levels of any input, or
+scenario files and overrides), its replication plan and its seed, checked before anything runs.
 
-`design_run`, `design_sweep` and `design_compare` turn a scenario (a file or a `Scenario`) and the
-`RunOptions` into a `Design`; a design that cannot be run as asked raises `BadExperiment`.
+`design_run`, `design_sweep`, `design_vary` and `design_compare` turn a scenario (a file, an overlay or a
+`Scenario`, with `PATH=VALUE` overrides) and the `RunOptions` into a `Design`; a design that cannot be run
+as asked raises `BadExperiment`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +22,11 @@ from sim.experiment.executors import Variant
 from sim.experiment.feasibility import check_limits, demand_warnings
 from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan, over_cap
+from sim.experiment.vary import TROOPS, Vary, apply_levels, level_label
 from sim.metrics import metric_columns, target_specs
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.overlay import scenario_sha256
+from sim.scenario.overrides import Overrides, override_texts, with_overrides
 from sim.stats import check_target, proportion_interval
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "design_compare",
     "design_run",
     "design_sweep",
+    "design_vary",
     "design_warnings",
     "load_source",
     "metric_columns_of",
@@ -47,22 +53,42 @@ class BadExperiment(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """A scenario and where it came from: its file (None for a `Scenario` object) and that file's sha256
-    (of the canonical JSON for an object), so a resumed run can tell that its input has not changed."""
+    """A scenario and where it came from: its file (None for a `Scenario` object), that file's sha256
+    (for an overlay, of every file it is read from; of the canonical JSON for an object), so a resumed run
+    can tell that its input has not changed, and the `PATH=VALUE` overrides applied to it. `label`, if
+    given, names the variant in the tables (`compare --variant NAME`)."""
 
     scenario: Scenario
     path: str | None
     sha256: str
+    overrides: tuple[str, ...] = ()
+    label: str | None = None
 
 
-def load_source(scenario: ScenarioLike) -> Source:
-    """Load and validate a scenario file (ScenarioError with every problem located) or take an object."""
+def load_source(
+    scenario: ScenarioLike | Source, overrides: Overrides = (), label: str | None = None
+) -> Source:
+    """Load and validate a scenario file or overlay (ScenarioError with every problem located) or take an
+    object, then apply `overrides` (`PATH=VALUE` texts or a mapping of path to value)."""
+    if isinstance(scenario, Source):
+        if not overrides and label is None:
+            return scenario
+        texts = (*scenario.overrides, *override_texts(overrides))
+        base = load_source(scenario.path, ()) if scenario.path is not None else scenario
+        return _with(base, texts, label if label is not None else scenario.label)
     if isinstance(scenario, Scenario):
         text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
-        return Source(scenario, None, hashlib.sha256(text.encode()).hexdigest())
-    path = Path(scenario)
-    loaded = load_scenario(path)
-    return Source(loaded, str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+        src = Source(scenario, None, hashlib.sha256(text.encode()).hexdigest())
+    else:
+        path = Path(scenario)
+        loaded = load_scenario(path)
+        src = Source(loaded, str(path), scenario_sha256(path))
+    return _with(src, override_texts(overrides), label)
+
+
+def _with(src: Source, texts: tuple[str, ...], label: str | None) -> Source:
+    scenario = with_overrides(src.scenario, texts) if texts else src.scenario
+    return Source(scenario, src.path, src.sha256, texts, label)
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,8 @@ class Design:
     variants: tuple[Variant, ...]
     plan: Plan
     seed: int
+    levels: tuple[dict[str, Any], ...] = field(default=())  # per variant: varied input -> its level
+    inputs: tuple[str, ...] = field(default=())  # the inputs a sweep varies, in order
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -86,7 +114,7 @@ class Design:
     @property
     def troop_levels(self) -> list[int | None] | None:
         """The troop levels of a sweep, in order (None for run and compare)."""
-        return [v.troops for v in self.variants] if self.command == "sweep" else None
+        return [v.troops for v in self.variants] if self.command == "sweep" and self.key == TROOPS else None
 
 
 def metric_columns_of(scenarios: Iterable[Scenario]) -> tuple[str, ...]:
@@ -187,7 +215,7 @@ def _seed(s: Scenario, options: RunOptions) -> int:
     return s.seed if options.seed is None else options.seed
 
 
-def design_run(scenario: ScenarioLike, options: RunOptions) -> Design:
+def design_run(scenario: ScenarioLike | Source, options: RunOptions) -> Design:
     """Replications of one scenario at one staffing level (`options.troops`, default the scenario's)."""
     src = load_source(scenario)
     s = src.scenario
@@ -201,7 +229,7 @@ def design_run(scenario: ScenarioLike, options: RunOptions) -> Design:
     return _within_limits(design, options)
 
 
-def design_sweep(scenario: ScenarioLike, troops: Sequence[int], options: RunOptions) -> Design:
+def design_sweep(scenario: ScenarioLike | Source, troops: Sequence[int], options: RunOptions) -> Design:
     """The same replications at each troop level (common random numbers), in increasing order."""
     src = load_source(scenario)
     s = src.scenario
@@ -218,24 +246,89 @@ def design_sweep(scenario: ScenarioLike, troops: Sequence[int], options: RunOpti
     return _within_limits(design, options)
 
 
-def design_compare(scenario_a: ScenarioLike, scenario_b: ScenarioLike, options: RunOptions) -> Design:
-    """Two variants on common random numbers (both use the seed, default scenario A's): B − A."""
-    srcs = (load_source(scenario_a), load_source(scenario_b))
-    a, b = srcs[0].scenario, srcs[1].scenario
+def design_vary(scenario: ScenarioLike | Source, inputs: Sequence[Vary], options: RunOptions) -> Design:
+    """The same replications (common random numbers) at each level of one input, or at each pair of
+    levels of two (a grid, the first input varying slowest). `troops` as an input is the swept force's
+    headcount (`--troops`); a group (`A+B=...`) scales several values together by one factor."""
+    src = load_source(scenario)
+    s = src.scenario
+    if not inputs:
+        raise BadExperiment("a sweep needs at least one varied input (--troops or --vary)")
+    if len(inputs) > 2:
+        raise BadExperiment(f"a sweep varies one or two inputs (a grid), got {len(inputs)}")
+    paths = [v.path for v in inputs]
+    if len(set(paths)) != len(paths):
+        raise BadExperiment(f"{paths[0]} is varied twice")
+    if options.troops is not None and TROOPS in paths:
+        raise BadExperiment("--troops is both fixed and varied")
+    if TROOPS in paths or options.troops is not None:
+        _need_swept(s, "--troops")
+    grid: list[dict[str, Any]] = [{}]
+    for v in inputs:
+        grid = [{**g, v.path: level} for g in grid for level in v.levels]
+    variants = []
+    for values in grid:
+        troops = values.get(TROOPS, options.troops)
+        scenario_at = apply_levels(s, values)  # ScenarioError naming `--vary PATH=LEVEL` if refused
+        variants.append(Variant(level_label(values), scenario_at, None if troops is None else int(troops)))
+    key = paths[0] if len(paths) == 1 else "levels"
+    design = Design(
+        "sweep", key, (src,), (0,) * len(variants), tuple(variants), _plan(s, options), _seed(s, options),
+        tuple(grid), tuple(paths),
+    )  # fmt: skip
+    return _within_limits(design, options)
+
+
+def design_compare(
+    *scenarios: ScenarioLike | Source | RunOptions, options: RunOptions | None = None
+) -> Design:
+    """Two or more variants on common random numbers (every one uses the seed, default the first's), each
+    against the first: `design_compare(a, b, c, options=opts)` (`design_compare(a, b, opts)` too). A
+    variant is a file, an overlay, a `Scenario` or a `Source` (a scenario with overrides and a label)."""
+    given = list(scenarios)
+    last = given[-1] if given else None
+    if options is None and isinstance(last, RunOptions):
+        options = last
+        given.pop()
+    if options is None:
+        raise BadExperiment("design_compare needs the RunOptions")
+    if any(isinstance(x, RunOptions) for x in given):
+        raise BadExperiment("design_compare takes the RunOptions once, last")
+    if len(given) < 2:
+        raise BadExperiment(f"a comparison needs at least two variants, got {len(given)}")
+    srcs = tuple(load_source(x) for x in given)  # type: ignore[arg-type]  # RunOptions removed above
     if options.troops is not None:
-        _need_swept(a, "--troops")
-        _need_swept(b, "--troops")
+        for src in srcs:
+            _need_swept(src.scenario, "--troops")
     labels = _variant_labels(srcs)
-    variants = (Variant(labels[0], a, options.troops), Variant(labels[1], b, options.troops))
-    design = Design("compare", "variant", srcs, (0, 1), variants, _plan(a, options), _seed(a, options))
+    variants = tuple(
+        Variant(label, src.scenario, options.troops) for label, src in zip(labels, srcs, strict=True)
+    )
+    first = srcs[0].scenario
+    design = Design(
+        "compare", "variant", srcs, tuple(range(len(srcs))), variants, _plan(first, options),
+        _seed(first, options),
+    )  # fmt: skip
     return _within_limits(design, options)
 
 
 def _variant_labels(srcs: Sequence[Source]) -> list[str]:
-    names = [s.scenario.name for s in srcs]
-    if names[0] != names[1]:
-        return names
-    stems = [Path(s.path).stem if s.path else "" for s in srcs]
-    if stems[0] != stems[1] and all(stems):
-        return stems
-    return ["A", "B"]
+    """Each variant's label: the name given (`--variant NAME`), else the scenarios' names if they differ,
+    else the files' stems, else A, B, C...; a label given twice is refused."""
+    given = [s.label for s in srcs]
+    for candidate in (
+        [s.scenario.name for s in srcs],
+        [Path(s.path).stem if s.path else "" for s in srcs],
+    ):
+        labels = [g if g else c for g, c in zip(given, candidate, strict=True)]
+        if all(labels) and len(set(labels)) == len(labels):
+            return labels
+    if any(given):
+        named = [g for g in given if g]
+        if len(set(named)) != len(named):
+            raise BadExperiment(f"a variant name is given twice: {', '.join(named)}")
+    return [g or _letter(i) for i, g in enumerate(given)]
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"V{i + 1}"

@@ -63,27 +63,31 @@ class Answer:
 def analyse(
     variants: Iterable[VariantColumns], targets_of: dict[str, list[TargetSpec]], pairs: str
 ) -> Answer:
-    """Summaries per variant, target checks, and paired differences between consecutive variants.
+    """Summaries per variant, target checks, and paired differences between variants.
 
     `targets_of` maps each label to its scenario's targets (sim.metrics.target_specs); `pairs` is
-    "adjacent" (each level against the one below it) or "none".
+    "adjacent" (each level against the one below it), "first" (each variant against the first: a
+    comparison) or "none".
     """
     labels: list[str] = []
     summaries: dict[str, dict[str, Interval]] = {}
     checks: dict[str, list[TargetCheck]] = {}
     differences = []
     previous: VariantColumns | None = None
+    first: VariantColumns | None = None
     replications = 0
     for label, reps, cols in variants:
         labels.append(label)
         replications = max(replications, len(reps))
         summaries[label] = {m: interval_of(m, v) for m, v in cols.items()}
         checks[label] = check_targets(summaries[label], targets_of[label])
-        if previous is not None and pairs == "adjacent":
-            p_label, p_reps, p_cols = previous
+        against = previous if pairs == "adjacent" else (first if pairs == "first" else None)
+        if against is not None:
+            p_label, p_reps, p_cols = against
             if not np.array_equal(p_reps, reps):
                 raise ValueError(f"variants {p_label} and {label} ran different replications: cannot pair")
             diffs = {m: paired_difference(p_cols[m], cols[m]) for m in cols}
             differences.append((p_label, label, diffs))
         previous = (label, reps, cols)
+        first = first or previous
     return Answer(labels, summaries, checks, differences, replications)

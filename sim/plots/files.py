@@ -24,6 +24,7 @@ from sim.plots.common import DPI
 from sim.plots.demands import demands_at_level, failing_air, failing_posts
 from sim.plots.distributions import ShareTarget, escort_delay_ecdf, response_time_ecdf
 from sim.plots.gaps import ShortfallGrid, shortfall_heatmap
+from sim.plots.grid import grid_targets
 from sim.plots.sweep import compare_variants, coverage_vs_troops, marginal_value
 from sim.plots.targets import targets_vs_troops
 from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_timeline
@@ -246,13 +247,18 @@ def results_figures(tables: ResultsTables) -> dict[str, Figure]:
     targets = r.get("targets") or {}
     figs: dict[str, Figure] = {}
     levels = len(t.labels)
-    if t.command == "sweep" and levels > 1:
-        figs["coverage_vs_troops"] = coverage_vs_troops(t.summary, targets, smallest=t.smallest,
+    inputs = t.manifest.get("inputs") or []
+    if t.command == "sweep" and len(inputs) > 1:
+        figs["grid_targets"] = grid_targets(t.checks, t.manifest, **common)
+    elif t.command == "sweep" and levels > 1:
+        smallest = t.smallest if t.key == "troops" else None
+        figs["coverage_vs_troops"] = coverage_vs_troops(t.summary, targets, smallest=smallest, key=t.key,
                                                         force=_swept_force(r), **common)  # fmt: skip
         if not t.checks.empty:
-            figs["targets_vs_troops"] = targets_vs_troops(t.summary, t.checks, smallest=t.smallest, **common)
+            figs["targets_vs_troops"] = targets_vs_troops(t.summary, t.checks, smallest=smallest, key=t.key,
+                                                          **common)  # fmt: skip
         if not t.differences.empty:
-            figs["marginal_value"] = marginal_value(t.differences, **common)
+            figs["marginal_value"] = marginal_value(t.differences, key=t.key, **common)
     if t.command == "compare":
         figs["compare_variants"] = compare_variants(t.summary, t.differences, **common)
     posts, air = t.demand("posts"), t.demand("air")

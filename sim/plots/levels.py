@@ -39,9 +39,12 @@ def finite(values: pd.Series) -> pd.Series:
 
 
 def by_level(d: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Troop levels as numbers (the tables may hold them as text), in increasing order."""
-    if key == "troops":
+    """Troop levels (or the levels of any varied number) as numbers (the tables hold them as text), in
+    increasing order; labels that are not numbers (variants) keep their order."""
+    try:
         d = d.assign(**{key: pd.to_numeric(d[key])})
+    except (ValueError, TypeError):
+        return d
     return d.sort_values(key)
 
 

@@ -130,10 +130,11 @@ def coverage_vs_troops(
         ax.legend(loc="best", fontsize=8)
     cov = metric_rows(summary, "post_coverage", key)
     level_ticks(axes[-1], cov[key] if measured(cov) else metric_rows(summary, "critical_gap", key)[key])
-    axes[-1].set_xlabel(f"{key} (headcount of the swept force)")
+    axes[-1].set_xlabel(f"{key} (headcount of the swept force)" if key == "troops" else key)
     shown = ", ".join(dict.fromkeys(forces_shown))
     note = "mean and 95% CI over replications" + (f"; dash-dot: the posts of force {shown}" if shown else "")
-    title(fig, "coverage and P(critical gap) against troop level", scenario, replications, note=note)
+    against = "troop level" if key == "troops" else key
+    title(fig, f"coverage and P(critical gap) against {against}", scenario, replications, note=note)
     return fig
 
 
@@ -187,21 +188,25 @@ def marginal_value(
         ax.set_xlabel(f"step ({key})")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=7)
-    title(fig, "marginal value of each step of troops", scenario, replications,
+    step = "troops" if key == "troops" else key
+    title(fig, f"marginal value of each step of {step}", scenario, replications,
           note="paired difference with the level below, 95% CI")  # fmt: skip
     return fig
 
 
-def _difference_text(metric: str, r: pd.Series) -> str:
+def _difference_text(metric: str, r: pd.Series, what: str = "B − A") -> str:
     """`B − A = +1.2 pp [0.4, 2]` (a share, in percentage points) or `B − A = -3.5 min [...]`, with * when
-    the interval excludes 0; `r` is the metric's row of differences.csv."""
+    the interval excludes 0 (and H when it stays significant after Holm's correction, with 3 or more
+    variants); `r` is the metric's row of differences.csv."""
     star = " *" if int(r["significant"]) else ""
+    if "significant_holm" in r and what != "B − A" and int(r["significant_holm"]):
+        star += "H"
     if is_share(metric):
         pp = [f"{100 * float(r[c]):+.3g}" if math.isfinite(float(r[c])) else "n/a"
               for c in ("mean", "ci_low", "ci_high")]  # fmt: skip
-        return f"B − A = {pp[0]} pp [{pp[1]}, {pp[2]}]{star}"
+        return f"{what} = {pp[0]} pp [{pp[1]}, {pp[2]}]{star}"
     v = [fmt_short(metric, float(r[c])) for c in ("mean", "ci_low", "ci_high")]
-    return f"B − A = {v[0]} [{v[1]}, {v[2]}]{star}"
+    return f"{what} = {v[0]} [{v[1]}, {v[2]}]{star}"
 
 
 def compare_variants(
@@ -213,16 +218,20 @@ def compare_variants(
     scenario: str = "",
     replications: int | None = None,
 ) -> Figure:  # fmt: skip
-    """Two variants side by side, one panel per metric: each variant's mean with its 95% CI, and the
-    paired difference B − A with its CI in the panel's title (* when it excludes 0). An infinite mean
-    (a failure counted as ∞) is written, not drawn."""
+    """The variants side by side, one panel per metric: each variant's mean with its 95% CI, and the
+    paired difference against the first (B − A for two) with its CI in the panel's title (* when it
+    excludes 0, H when significant after Holm's correction). An infinite mean (a failure counted as ∞)
+    is written, not drawn."""
     labels = list(dict.fromkeys(summary["variant"]))
+    two = len(labels) == 2
     shown = [m for m in metrics if not summary[(summary["metric"] == m) & (summary["n"] > 0)].empty]
     cols = 3 if len(shown) > 4 else 2 if len(shown) > 1 else 1
     rows = max(1, math.ceil(len(shown) / cols))
     fig = new_figure(4.2 * cols, 3.0 * rows + 0.9)
     grid = fig.subplots(rows, cols, squeeze=False)
-    diff = differences.set_index("metric") if not differences.empty else None
+    if "variant_to" not in differences:  # one row per metric: B − A of two variants
+        differences = differences.assign(variant_to=labels[-1] if labels else "")
+    diff = differences.set_index(["variant_to", "metric"]) if not differences.empty else None
     for i, ax in enumerate(grid.flat):
         if i >= len(shown):
             ax.set_visible(False)
@@ -237,16 +246,26 @@ def compare_variants(
             if np.isinf(float(d["mean"].iloc[j])):
                 ax.text(j, 0.5, "∞", ha="center", va="center", fontsize=14, color=MISS,
                         transform=ax.get_xaxis_transform())  # fmt: skip
-        ax.set_xticks(x, [f"{'AB'[k]}: {label}" for k, label in enumerate(labels)], fontsize=8)
+        names = (
+            [f"{'AB'[k]}: {label}" for k, label in enumerate(labels)]
+            if two
+            else [f"base: {labels[0]}", *labels[1:]]
+        )
+        ax.set_xticks(x, names, fontsize=8)
         ax.set_xlim(-0.6, len(labels) - 0.4)
         ax.set_ylabel(metric_label(metric)[1], fontsize=8)
         if is_share(metric):
             percent_axis(ax)
         head = metric_label(metric)[0]
-        if diff is not None and metric in diff.index:
-            head += "\n" + _difference_text(metric, cast(pd.Series, diff.loc[metric]))  # one row per metric
+        for label in (labels[1:] or labels) if diff is not None else []:
+            if (label, metric) in diff.index:  # type: ignore[union-attr]
+                row = cast(pd.Series, diff.loc[(label, metric)])  # type: ignore[union-attr]
+                head += "\n" + _difference_text(metric, row, "B − A" if two else f"{label} − base")
         ax.set_title(head, fontsize=9)
         ax.grid(alpha=0.3)
-    title(fig, "variant B against variant A", scenario, replications, per="variant",
-          note="mean and 95% CI; * = paired difference excludes 0")  # fmt: skip
+    what = "variant B against variant A" if two else f"{len(labels) - 1} variants against {labels[0]}"
+    note = "mean and 95% CI; * = paired difference excludes 0" + (
+        "" if two else "; H = after Holm's correction"
+    )
+    title(fig, what, scenario, replications, per="variant", note=note)
     return fig

@@ -164,5 +164,6 @@ def targets_vs_troops(
     if len(order) > len(names):
         notes.append(f"{len(names)} of {len(order)} targets shown, most binding first; "
                      f"{len(order) - len(names)} not shown (see targets.csv)")  # fmt: skip
-    title(fig, "each target against troop level", scenario, replications, note="; ".join(notes))
+    against = "troop level" if key == "troops" else key
+    title(fig, f"each target against {against}", scenario, replications, note="; ".join(notes))
     return fig

@@ -26,15 +26,27 @@ def target_names(t: ResultsTables) -> list[str]:
 def question(t: ResultsTables, targets: list[str]) -> str:
     """The question the folder answers, in the words of its command."""
     goals = f"every one of its {count(len(targets), 'target', 'targets')}" if targets else "its targets"
+    inputs = t.manifest.get("inputs") or []
+    if t.command == "sweep" and len(inputs) > 1:
+        return (f"Over the grid of {inputs[0]} × {inputs[1]} ({len(t.labels)} points), which points meet "
+                f"{goals} with 95% confidence: where is the frontier?")  # fmt: skip
+    if t.command == "sweep" and t.key != "troops":
+        levels = f"{t.labels[0]} to {t.labels[-1]}" if len(t.labels) > 1 else t.labels[0]
+        return (f"Which levels of {t.key} (tried: {levels}) meet {goals} with 95% confidence, and what "
+                f"does each step change?")  # fmt: skip
     if t.command == "sweep":
         force = next((k for k, f in t.resolved()["forces"].items() if f.get("swept")), "the swept force")
         levels = f"{t.labels[0]} to {t.labels[-1]}" if len(t.labels) > 1 else t.labels[0]
         return (f"What is the smallest headcount of the force “{force}” (tried: {levels}) that meets "
                 f"{goals} with 95% confidence?")  # fmt: skip
-    if t.command == "compare":
+    if t.command == "compare" and len(t.labels) == 2:
         a, b = t.labels
         return (f"What does variant B ({b}) change against variant A ({a}), metric by metric, and does each "
                 f"meet {goals} with 95% confidence?")  # fmt: skip
+    if t.command == "compare":
+        others = ", ".join(t.labels[1:])
+        return (f"What does each variant ({others}) change against the base ({t.labels[0]}), metric by "
+                f"metric, and does each meet {goals} with 95% confidence?")  # fmt: skip
     level = level_name(t, t.labels[0])
     return f"Does {t.scenario_name} at {level} meet {goals} with 95% confidence?"
 
@@ -122,6 +134,13 @@ def _short_text(t: ResultsTables, labels: list[str]) -> list[str]:
 
 
 def _sweep_answer(t: ResultsTables) -> dict[str, Any]:
+    if t.key != "troops":
+        meets = t.manifest.get("answer", {}).get("meets_targets", {})
+        ok = [label for label in t.labels if meets.get(label)]
+        text = (f"Levels meeting every target with 95% confidence: {', '.join(ok)}" if ok
+                else "No level tried meets every target with 95% confidence.")  # fmt: skip
+        return {"ok": bool(ok), "text": text, "levels": _levels_checked(t, ok[:1] or t.labels[-1:]),
+                "short": _short_text(t, t.labels)}  # fmt: skip
     smallest = t.smallest
     if smallest is not None:
         label = str(smallest)
@@ -138,16 +157,23 @@ def _sweep_answer(t: ResultsTables) -> dict[str, Any]:
 
 def _compare_answer(t: ResultsTables, meets: dict[str, Any]) -> dict[str, Any]:
     d = t.differences
-    sig = d[d["significant"].astype(bool)] if not d.empty else d
-    shown = [m for m in KEY_METRICS if m in set(sig.get("metric", []))]
-    parts = [f"{metric_name(m)} {difference(t, m, sig[sig['metric'] == m].iloc[0])}" for m in shown]
-    text = (
-        ("B − A, significant at 95%: " + "; ".join(parts))
-        if parts
-        else ("No key metric differs significantly between the variants (95% paired intervals include 0).")
-    )
-    met = ", ".join(f"{'AB'[i]} ({label}) {'meets' if meets.get(label) else 'does not meet'} every target"
-                    for i, label in enumerate(t.labels))  # fmt: skip
+    two = len(t.labels) == 2
+    column = "significant" if two or d.empty or "significant_holm" not in d else "significant_holm"
+    sig = d[d[column].astype(bool)] if not d.empty else d
+    texts = []
+    for label in t.labels[1:]:
+        mine = sig[sig["variant_to"] == label] if not sig.empty else sig
+        shown = [m for m in KEY_METRICS if m in set(mine.get("metric", []))]
+        parts = [f"{metric_name(m)} {difference(t, m, mine[mine['metric'] == m].iloc[0])}" for m in shown]
+        what = "B − A" if two else f"{label} − {t.labels[0]}"
+        if parts:
+            texts.append(f"{what}, significant at 95%: " + "; ".join(parts))
+        else:
+            texts.append(f"{what}: no key metric differs significantly (95% paired intervals include 0)")
+    text = ". ".join(texts) + ("" if two else " (Holm's correction over the comparisons with the base)")
+    names = [f"{'AB'[i]} ({label})" for i, label in enumerate(t.labels)] if two else list(t.labels)
+    met = ", ".join(f"{name} {'meets' if meets.get(label) else 'does not meet'} every target"
+                    for name, label in zip(names, t.labels, strict=True))  # fmt: skip
     return {"ok": None, "text": text, "note": met, "levels": _levels_checked(t, t.labels),
             "short": _short_text(t, t.labels)}  # fmt: skip
 

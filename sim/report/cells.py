@@ -88,8 +88,13 @@ def rows_at(table: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
 
 
 def level_name(t: ResultsTables, label: str) -> str:
-    """`40 troops`, a variant's name, or "the scenario's staffing" for a run without a swept force."""
-    return f"{label} troops" if t.key == "troops" and label else (label or "the scenario's staffing")
+    """`40 troops`, `aircraft.mh60_ag8.count = 2` (a sweep of another input), a variant's name or a grid
+    point, or "the scenario's staffing" for a run without a swept force."""
+    if t.key == "troops" and label:
+        return f"{label} troops"
+    if t.key not in ("troops", "variant", "levels") and label:
+        return f"{t.key} = {label}"
+    return label or "the scenario's staffing"
 
 
 def count(k: int, one: str, many: str) -> str:

@@ -8,6 +8,7 @@ Every number comes with its 95% confidence interval, in the units of sim.numbers
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
@@ -195,12 +196,26 @@ def _answer_line(o: Outcome, label: str) -> str:
     return f"[bold]This level does NOT meet: {escape(names)}.[/]"
 
 
+def _sweep_title(o: Outcome) -> str:
+    """`Sweep of NAME`, with the inputs varied and the troops held (`--troops N` with `--vary`)."""
+    inputs = o.manifest.inputs
+    title = f"Sweep of {o.manifest.scenarios[0].name}" + (
+        f" over {escape(' × '.join(inputs))}" if inputs else ""
+    )
+    troops = {v.troops for v in o.manifest.variants}
+    if inputs and "troops" not in inputs and troops != {None}:
+        title += f", at {troops.pop()} troops of the swept force"
+    return title
+
+
 def _print_sweep(o: Outcome, console: Console) -> None:
     a = o.answer
     shown = _key_metrics(o)
-    headers = ["troops", *(_header(c) for c in shown), "targets missed"]
-    title = f"Sweep of {o.manifest.scenarios[0].name}"
-    table = Table(*headers, title=title, caption=_replications_line(o))
+    inputs = o.manifest.inputs
+    keys = inputs if len(inputs) > 1 else [o.key]
+    headers = [*(escape(k) for k in keys), *(_header(c) for c in shown), "targets missed"]
+    values = {v.label: v.values for v in o.manifest.variants}
+    table = Table(*headers, title=_sweep_title(o), caption=_replications_line(o))
     for label in a.labels:
         cells = [fmt_interval(m, a.summaries[label][m]) for m in shown]
         missed = [c for c in a.checks[label] if not c.met]
@@ -208,10 +223,23 @@ def _print_sweep(o: Outcome, console: Console) -> None:
         undecided = sum(c.status == "undecided" for c in missed)
         if undecided:
             text += f" ({undecided} undecided)"
-        table.add_row(label, *cells, text)
+        first = [f"{values[label][k]:g}" for k in keys] if len(keys) > 1 else [label]
+        table.add_row(*first, *cells, text)
     console.print(table)
+    line = _overrides_line(o)
+    if line:
+        console.print(line)
+    if len(inputs) > 1:
+        _print_frontier(o, console)
+        return
     if a.differences:
         _print_marginal(o, console)
+    if o.key != "troops":
+        ok = [label for label in a.labels if a.meets(label)]
+        console.print(_target_table(o, ok[:1] or a.labels[-1:]))
+        text = ", ".join(ok) if ok else "none"
+        console.print(f"[bold]Levels of {escape(o.key)} meeting every target with 95% confidence: {text}[/]")
+        return
     meeting = a.smallest_meeting
     focus = [meeting] if meeting is not None else [a.labels[-1]]
     if meeting is not None and a.labels.index(meeting) > 0:
@@ -237,12 +265,27 @@ def _print_sweep(o: Outcome, console: Console) -> None:
                           f"{_bound_text(c)}: {verdict(c)}")  # fmt: skip
 
 
+def _print_frontier(o: Outcome, console: Console) -> None:
+    """A grid's meeting frontier: at each level of the first input, the smallest level of the second
+    meeting every target with 95% confidence."""
+    from sim.experiment.vary import frontier
+
+    first, second = o.manifest.inputs[:2]
+    points = [(v.values[first], v.values[second], o.answer.meets(v.label)) for v in o.manifest.variants]
+    table = Table(escape(first), f"smallest {escape(second)} meeting every target",
+                  title="The meeting frontier (95% confidence)")  # fmt: skip
+    for x, y in frontier(points).items():
+        table.add_row(f"{x:g}", "none tried" if y is None else f"{y:g}")
+    console.print(table)
+
+
 def _print_marginal(o: Outcome, console: Console) -> None:
     a = o.answer
     marg = _key_metrics(o, tuple(MARGINAL_METRICS))
     names = {m: header for m, (header, _better) in MARGINAL_METRICS.items()}
     title = "What each step buys (paired differences on common random numbers; * = 95% CI excludes 0)"
-    steps = Table("step", *(_header(c, names) for c in marg), title=title)
+    step = f"step ({escape(o.key)})" if o.key != "troops" else "step"
+    steps = Table(step, *(_header(c, names) for c in marg), title=title)
     for lo, hi, diffs in a.differences:
         cells = [
             fmt_interval(m, diffs[m], difference=True) + (" *" if diffs[m].excludes_zero else "")
@@ -252,21 +295,85 @@ def _print_marginal(o: Outcome, console: Console) -> None:
     console.print(steps)
 
 
-def _print_compare(o: Outcome, console: Console) -> None:
-    a = o.answer
-    la, lb = a.labels
-    diffs = a.differences[0][2]
-    table = Table("metric", f"A: {escape(la)}", f"B: {escape(lb)}", "B − A (95% CI)", "significant",
-                  title=f"Paired comparison: {escape(lb)} against {escape(la)} (whole event)",
-                  caption=_replications_line(o))  # fmt: skip
-    for metric in METRICS:
-        if metric not in diffs:
-            continue
-        d = diffs[metric]
-        table.add_row(metric_name(metric), fmt_interval(metric, a.summaries[la][metric]),
-                      fmt_interval(metric, a.summaries[lb][metric]), fmt_interval(metric, d, difference=True),
-                      "yes" if d.excludes_zero else "")  # fmt: skip
+def _troops_line(o: Outcome) -> str:
+    """At which headcount of the swept force the variants ran: `--troops` applies to every one."""
+    troops = {v.troops for v in o.manifest.variants}
+    if troops == {None}:
+        return "each variant at its scenario's own headcount"
+    if len(troops) == 1:
+        return f"every variant at {troops.pop()} troops of the swept force (--troops)"
+    return "troops: " + ", ".join(f"{v.label} {v.troops}" for v in o.manifest.variants)
+
+
+def _overrides_line(o: Outcome) -> str | None:
+    """The `--set` overrides of the experiment's scenarios, if any."""
+    sets = [(e.name, e.overrides) for e in o.manifest.scenarios if e.overrides]
+    if not sets:
+        return None
+    if o.command != "compare" or len(o.manifest.scenarios) == 1:
+        return "overrides: " + escape(" ".join(f"--set {t}" for t in sets[0][1]))
+    labels = {v.scenario: v.label for v in o.manifest.variants}
+    return "overrides: " + "; ".join(
+        f"{escape(labels.get(i, e.name))}: {escape(' '.join(e.overrides))}"
+        for i, e in enumerate(o.manifest.scenarios)
+        if e.overrides
+    )
+
+
+def _print_differs(o: Outcome, console: Console) -> None:
+    """What differs between the variants, path by path (resolved values)."""
+    rows = o.manifest.differs
+    labels = [v.label for v in o.manifest.variants]
+    table = Table("field", *(escape(label) for label in labels), title="What differs between the variants")
+    for row in rows[:40]:
+        table.add_row(escape(row["path"]), *(escape(_plain(v)) for v in row["values"]))
+    if len(rows) > 40:
+        table.caption = f"and {len(rows) - 40} more fields (manifest.json, `differs`)"
+    if not rows:
+        table.caption = "nothing: the variants are the same scenario"
     console.print(table)
-    console.print(_target_table(o, [la, lb]))
-    for label, name in ((la, "A"), (lb, "B")):
-        console.print(f"  {name} ({escape(label)}): {_answer_line(o, label)}")
+
+
+def _plain(x: object) -> str:
+    text = "(not set)" if x is None else (x if isinstance(x, str) else json.dumps(x, default=str))
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _print_compare(o: Outcome, console: Console) -> None:
+    from sim.results.tables import holm_tests
+
+    a = o.answer
+    first, others = a.labels[0], a.labels[1:]
+    tests = holm_tests(a)
+    diffs = {b: d for _a, b, d in a.differences}
+    _print_differs(o, console)
+    two = len(others) == 1
+    headers = [f"A: {escape(first)}" if two else f"{escape(first)} (base)"]
+    for label in others:
+        headers += (
+            [f"B: {escape(label)}", "B − A (95% CI)"] if two else [escape(label), f"{escape(label)} − base"]
+        )
+    note = (
+        "* 95% CI of the paired difference excludes 0; H: significant after Holm's correction over the "
+        f"{len(others)} comparison{'s' * (len(others) > 1)} with the base, per metric (family-wise 5%)"
+    )
+    table = Table("metric", *headers, title=f"Paired comparison against {escape(first)} on common random "
+                  f"numbers: {_troops_line(o)} (whole event)",
+                  caption=f"{_replications_line(o)}\n{note}")  # fmt: skip
+    for metric in METRICS:
+        if metric not in a.summaries[first] or any(metric not in diffs[b] for b in others):
+            continue
+        cells = [fmt_interval(metric, a.summaries[first][metric])]
+        for label in others:
+            d = diffs[label][metric]
+            marks = ("*" if d.excludes_zero else "") + ("H" if tests[(label, metric)][1] else "")
+            cells += [fmt_interval(metric, a.summaries[label][metric]),
+                      fmt_interval(metric, d, difference=True) + (f" {marks}" if marks else "")]  # fmt: skip
+        table.add_row(metric_name(metric), *cells)
+    console.print(table)
+    console.print(_target_table(o, a.labels))
+    for label in a.labels:
+        console.print(f"  {escape(label)}: {_answer_line(o, label)}")
+    line = _overrides_line(o)
+    if line:
+        console.print(line)

@@ -134,6 +134,8 @@ def write_report(tables: ResultsTables, figures: Mapping[str, Path]) -> Path:
         "repro": reproducibility(t),
         "replications": t.replications,
         "metrics_doc": METRICS_DOC,
+        "differs": t.manifest.get("differs") or [],
+        "inputs": t.manifest.get("inputs") or [],
     }
     html = _env().get_template("report.html.j2").render(**context)
     path = t.folder / "report.html"

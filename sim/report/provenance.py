@@ -114,6 +114,7 @@ def reproducibility(t: ResultsTables) -> dict[str, Any]:
                 "name": s["name"],
                 "path": s.get("path") or "(a scenario object, not a file)",
                 "sha256": s["sha256"],
+                "overrides": " ".join(f"--set {o}" for o in s.get("overrides") or []),
             }
             for s in m["scenarios"]
         ],

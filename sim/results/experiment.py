@@ -32,6 +32,7 @@ from sim.experiment.options import Progress, RunOptions
 from sim.experiment.plan import MAX_TROOPS, Plan
 from sim.experiment.rows import GAP_COLUMNS
 from sim.experiment.tables import Answer, analyse
+from sim.experiment.vary import apply_levels
 from sim.metrics import target_specs
 from sim.results.demands import write_demand_tables
 from sim.results.files import INCOMPLETE, IncompleteResults, default_out, kept_folder, read_json, unused_out
@@ -212,20 +213,24 @@ def _check_troops(variants: Iterable[Variant | VariantEntry]) -> None:
 
 
 def _variants_of(manifest: Manifest) -> list[Variant]:
-    """The variants of a manifest, each scenario loaded again and checked against its recorded sha256."""
+    """The variants of a manifest, each scenario loaded again (its overrides and levels applied again)
+    and checked against its recorded sha256."""
     sources = []
     for entry in manifest.scenarios:
         if entry.path is None:
             raise ResumeError(
                 f"{manifest.output} was run on a scenario object, not a file: it cannot be resumed"
             )
-        src = load_source(entry.path)
+        src = load_source(entry.path, entry.overrides)
         if src.sha256 != entry.sha256:
             raise ResumeError(
                 f"{entry.path} has changed since the run started: cannot resume {manifest.output}"
             )
         sources.append(src)
-    return [Variant(v.label, sources[v.scenario].scenario, v.troops) for v in manifest.variants]
+    return [
+        Variant(v.label, apply_levels(sources[v.scenario].scenario, v.values), v.troops)
+        for v in manifest.variants
+    ]
 
 
 def _any_part(work: Path) -> bool:
@@ -313,18 +318,21 @@ def _finish(
     store.concatenate("gaps", [key, "replication", *GAP_COLUMNS], work / "gaps.csv")
     write_distributions(work / "distributions.csv", key, variants, store)
     targets_of = {v.label: target_specs(v.scenario) for v in variants}
-    answer = analyse(
-        read_variants(work / "replications.csv"), targets_of, "none" if command == "run" else "adjacent"
+    pairs = {"run": "none", "compare": "first"}.get(
+        command, "none" if len(manifest.inputs) > 1 else "adjacent"
     )
-    write_answer(work, key, answer, targets_of)
+    answer = analyse(read_variants(work / "replications.csv"), targets_of, pairs)
+    write_answer(work, key, answer, targets_of, tested=command == "compare")
     write_demand_tables(work, key, answer, variants, read_variants(work / "replications.csv"))
-    meeting = answer.smallest_meeting
+    meeting = answer.smallest_meeting if len(manifest.inputs) < 2 else None  # a grid has a frontier instead
     manifest.complete(executed.replications, {
         "replications_per_variant": executed.replications,
         "precision_met": executed.precision_met,
         "precision_widest": executed.widest,
         "meets_targets": {label: answer.meets(label) for label in answer.labels},
-        "smallest_meeting_level": (int(meeting) if meeting is not None and command == "sweep" else meeting),
+        "smallest_meeting_level": (
+            int(meeting) if meeting is not None and command == "sweep" and key == "troops" else meeting
+        ),
         "replications_short": _replications_short(answer),
     })  # fmt: skip
     # Figures and report before the parts go: if drawing fails, the folder stays incomplete and

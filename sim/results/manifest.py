@@ -17,6 +17,7 @@ from sim.experiment.design import Design
 from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan
 from sim.results.files import write_json
+from sim.scenario.overrides import differences
 from sim.scenario.summary import describe_scenario
 from sim.version import __version__
 
@@ -41,6 +42,20 @@ def environment() -> dict[str, str]:
     return env
 
 
+def variant_differences(design: Design) -> list[dict[str, Any]]:
+    """What differs between the variants of a comparison, path by path (resolved values, defaults spelt
+    out; sim.scenario.overrides.differences): `{"path": ..., "values": [one per variant]}`, in the order
+    the fields first differ from the first variant."""
+    scenarios = [v.scenario for v in design.variants]
+    found = [{d.path: d for d in differences(scenarios[0], s)} for s in scenarios[1:]]
+    paths = list(dict.fromkeys(path for diffs in found for path in diffs))
+    values: dict[str, list[Any]] = {}
+    for path in paths:
+        first = next(diffs[path].a for diffs in found if path in diffs)
+        values[path] = [first] + [diffs[path].b if path in diffs else first for diffs in found]
+    return [{"path": path, "values": row} for path, row in values.items()]
+
+
 @dataclass
 class ScenarioEntry:
     """A scenario of the experiment: its file (None for an object), sha256, name, resolved form and the
@@ -51,15 +66,18 @@ class ScenarioEntry:
     name: str
     resolved: dict[str, Any]
     summary: str
+    overrides: list[str] = field(default_factory=list)  # `--set PATH=VALUE`, applied in order
 
 
 @dataclass
 class VariantEntry:
-    """A variant: its label in the tables, the index of its scenario, and the swept force's headcount."""
+    """A variant: its label in the tables, the index of its scenario, the swept force's headcount, and
+    for a sweep over other inputs (`--vary`) the level of each."""
 
     label: str
     scenario: int
     troops: int | None
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +121,8 @@ class Manifest:
     ended: str | None
     runs: list[RunEntry] = field(default_factory=list)
     answer: dict[str, Any] | None = None
+    inputs: list[str] = field(default_factory=list)  # the inputs a sweep varies (`--troops`, `--vary`)
+    differs: list[dict[str, Any]] = field(default_factory=list)  # compare: what differs between variants
 
     @classmethod
     def new(cls, design: Design, options: RunOptions, output: Path, workers: int | None) -> Manifest:
@@ -123,13 +143,17 @@ class Manifest:
                     s.scenario.name,
                     s.scenario.model_dump(mode="json", by_alias=True),
                     describe_scenario(s.scenario),
+                    list(s.overrides),
                 )
                 for s in design.sources
             ],
             seed=design.seed,
             key=design.key,
             variants=[
-                VariantEntry(v.label, design.scenario_of[i], v.troops) for i, v in enumerate(design.variants)
+                VariantEntry(
+                    v.label, design.scenario_of[i], v.troops, design.levels[i] if design.levels else {}
+                )
+                for i, v in enumerate(design.variants)
             ],
             troop_levels=design.troop_levels,
             plan={
@@ -143,6 +167,8 @@ class Manifest:
             started=now(),
             ended=None,
             runs=[RunEntry.begin(options.command_line, workers, options.scheduler)],
+            inputs=list(design.inputs),
+            differs=variant_differences(design) if design.command == "compare" else [],
         )
 
     @classmethod
@@ -158,6 +184,15 @@ class Manifest:
         data = asdict(self)
         if self.answer is None:
             del data["answer"]
+        for name in ("inputs", "differs"):  # only where there is something: other folders as before
+            if not data[name]:
+                del data[name]
+        for entry in data["variants"]:
+            if not entry["values"]:
+                del entry["values"]
+        for entry in data["scenarios"]:
+            if not entry["overrides"]:
+                del entry["overrides"]
         return data
 
     @property

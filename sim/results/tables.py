@@ -21,11 +21,14 @@ from sim.experiment.tables import Answer, VariantColumns
 from sim.metrics import TargetSpec
 from sim.results.files import write_table
 from sim.results.parts import PartStore
+from sim.stats import holm, paired_p_value
 
 __all__ = [
     "DIFFERENCE_COLUMNS",
     "SUMMARY_COLUMNS",
     "TARGET_COLUMNS",
+    "TEST_COLUMNS",
+    "holm_tests",
     "read_variants",
     "write_answer",
     "write_distributions",
@@ -33,6 +36,7 @@ __all__ = [
 
 SUMMARY_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "std", "n"]
 DIFFERENCE_COLUMNS = ["metric", "mean", "ci_low", "ci_high", "std", "n", "significant"]
+TEST_COLUMNS = ["p_value", "significant_holm"]
 TARGET_COLUMNS = ["target", "target_metric", "scope", "metric", "bound", "limit", "value", "met", "status",
                   "estimate", "n", "replications_needed"]  # fmt: skip
 
@@ -70,9 +74,13 @@ def _interval_cells(iv: object) -> list[str]:
     return [format_float(getattr(iv, f)) for f in ("mean", "ci_low", "ci_high", "std")]
 
 
-def write_answer(folder: Path, key: str, answer: Answer, specs_of: dict[str, list[TargetSpec]]) -> None:
+def write_answer(
+    folder: Path, key: str, answer: Answer, specs_of: dict[str, list[TargetSpec]], tested: bool = False
+) -> None:
     """`summary.csv`, `differences.csv` and `targets.csv` of an experiment; `specs_of` gives each level's
-    targets, in the order of its checks."""
+    targets, in the order of its checks. With `tested` (a comparison, each variant against the first),
+    `differences.csv` also holds each difference's paired t-test p-value and whether it stays significant
+    after Holm's correction over the variants compared (per metric, family-wise 5%)."""
     summary = [
         [label, m, *_interval_cells(iv), iv.n]
         for label in answer.labels
@@ -84,7 +92,14 @@ def write_answer(folder: Path, key: str, answer: Answer, specs_of: dict[str, lis
         for a, b, d in answer.differences
         for m, iv in d.items()
     ]
-    write_table(folder / "differences.csv", [f"{key}_from", f"{key}_to", *DIFFERENCE_COLUMNS], diffs)
+    columns = [f"{key}_from", f"{key}_to", *DIFFERENCE_COLUMNS]
+    if tested:
+        tests = holm_tests(answer)
+        for row in diffs:
+            p, significant = tests[(str(row[1]), str(row[2]))]
+            row += [format_float(p), int(significant)]
+        columns += TEST_COLUMNS
+    write_table(folder / "differences.csv", columns, diffs)
     checks = [
         [label, c.target, t.metric, t.scope, c.metric, c.bound, format_float(c.limit), format_float(c.value),
          int(c.met), c.status, format_float(c.estimate), c.n,
@@ -93,6 +108,18 @@ def write_answer(folder: Path, key: str, answer: Answer, specs_of: dict[str, lis
         for c, t in zip(answer.checks[label], specs_of[label], strict=True)
     ]  # fmt: skip
     write_table(folder / "targets.csv", [key, *TARGET_COLUMNS], checks)
+
+
+def holm_tests(answer: Answer) -> dict[tuple[str, str], tuple[float, bool]]:
+    """(variant, metric) -> (paired t-test p-value, significant after Holm's correction over the
+    variants compared with the first, for that metric at family-wise 5%)."""
+    out: dict[tuple[str, str], tuple[float, bool]] = {}
+    metrics = {m for _a, _b, d in answer.differences for m in d}
+    for m in metrics:
+        found = [(b, paired_p_value(d[m])) for _a, b, d in answer.differences if m in d]
+        for (b, p), rejected in zip(found, holm([p for _b, p in found]), strict=True):
+            out[(b, m)] = (p, rejected)
+    return out
 
 
 def write_distributions(path: Path, key: str, variants: Sequence[Variant], store: PartStore) -> None:

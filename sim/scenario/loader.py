@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import errno
 import os
 import re
-import stat
 import types
 import typing
 from pathlib import Path
@@ -19,19 +17,20 @@ from pydantic_core import ErrorDetails
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.files import read_text
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import DuplicateKey, LineMap, load_with_lines
 
 __all__ = [
     "load_scenario",
     "parse_scenario",
+    "read_data",
+    "read_text",
     "scenario_data",
     "scenario_from_data",
     "scenario_full_data",
     "scenario_yaml",
 ]
-
-_MAX_BYTES = 20 * 1024 * 1024
 
 
 def _line_for(loc: tuple[Any, ...], lines: LineMap) -> int | None:
@@ -229,6 +228,13 @@ def _message(err: ErrorDetails, path: tuple[Any, ...] = (), lines: LineMap | Non
 
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     """Validate scenario text; raise `ScenarioError` listing every problem found."""
+    data, lines = read_data(text, file)
+    return _validate(data, lines, file)
+
+
+def read_data(text: str, file: str = "<scenario>") -> tuple[dict[str, Any], LineMap]:
+    """Scenario text as plain data (a mapping) and the line of every field; `ScenarioError` for text that
+    is not a YAML mapping."""
     try:
         data, lines = load_with_lines(text)
     except DuplicateKey as e:
@@ -250,7 +256,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         kind = _KINDS.get(type(data), f"a {type(data).__name__}")
         raise ScenarioError([Problem(file, 1, "", f"a scenario is a YAML mapping of fields, not {kind}")])
-    return _validate(data, lines, file)
+    return data, lines
 
 
 def scenario_from_data(data: dict[str, Any], file: str = "<data>") -> Scenario:
@@ -322,78 +328,13 @@ def _validate(data: dict[str, Any], lines: LineMap, file: str) -> Scenario:
     return scenario
 
 
-_KINDS_OF_FILE = (
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
-
-
-def _not_regular(mode: int) -> str | None:
-    """Why a file of this mode cannot be a scenario (None for a regular file)."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "is a directory, not a scenario file"
-    kind = next((what for test, what in _KINDS_OF_FILE if test(mode)), "not a regular file")
-    return f"is {kind}, not a regular file: give a scenario file"
-
-
-def _os_problem(p: Path, e: OSError) -> str:
-    """A one-line account of why the file cannot be opened."""
-    if e.errno == errno.ELOOP:
-        return "is a symbolic link loop (a link that leads back to itself), not a file"
-    if e.errno == errno.ENOENT:
-        if p.is_symlink():
-            return f"is a symbolic link to {os.readlink(p)!r}, which does not exist"
-        return "no such file"
-    if e.errno == errno.ENOTDIR:
-        return "no such file (a part of the path is a file, not a folder)"
-    if e.errno == errno.ENAMETOOLONG:
-        return "the file name is too long"
-    return f"cannot read: {e.strerror or e}"
-
-
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a scenario file (YAML; nothing in it is ever executed).
-
-    Only a regular file is read: a named pipe, a socket or a device is refused from its `stat`, before
-    it is opened (a pipe with no writer would block for ever), and the file is opened without blocking
-    and checked again, so that nothing swapped in between is read either.
-    """
+    """Read and validate a scenario file (YAML; nothing in it is ever executed), or an overlay: a file
+    whose `base:` names the scenario it changes (sim.scenario.overlay), validated as the merged whole."""
     name = str(path)
-    p = Path(path)
-    try:
-        why = _not_regular(os.stat(p).st_mode)
-    except OSError as e:
-        raise ScenarioError([Problem(name, None, "", _os_problem(p, e))]) from None
-    except ValueError:  # a NUL byte in the name
-        raise ScenarioError([Problem(name, None, "", "the file name holds a NUL character")]) from None
-    if why is not None:
-        raise ScenarioError([Problem(name, None, "", why)])
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as e:
-        raise ScenarioError([Problem(name, None, "", _os_problem(p, e))]) from None
-    try:
-        why = _not_regular(os.fstat(fd).st_mode)
-        if why is not None:
-            raise ScenarioError([Problem(name, None, "", why)])
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            raw = f.read(_MAX_BYTES + 1)  # bounded: a file growing while it is read stops here
-    except OSError as e:
-        raise ScenarioError([Problem(name, None, "", f"cannot read: {e.strerror or e}")]) from None
-    finally:
-        os.close(fd)
-    if len(raw) > _MAX_BYTES:
-        raise ScenarioError([Problem(name, None, "", "larger than 20 MiB: not a scenario")])
-    if b"\x00" in raw:
-        raise ScenarioError([Problem(name, None, "", "binary data, not a YAML text file")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ScenarioError(
-            [Problem(name, None, "", f"not UTF-8 text (bad byte at offset {e.start})")]
-        ) from None
-    return parse_scenario(text, name)
+    data, lines = read_data(read_text(path), name)
+    if "base" in data:
+        from sim.scenario.overlay import resolve_overlay
+
+        return resolve_overlay(Path(path), data, lines).scenario
+    return _validate(data, lines, name)

@@ -10,6 +10,7 @@ read as YAML (`3`, `0.04`, `true`, `12:00`, `[a, b]`, `{kind: exponential, mean:
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,8 +37,10 @@ from sim.scenario.yaml_lines import LineMap
 __all__ = [
     "Difference",
     "Override",
+    "Overrides",
     "apply_overrides",
     "differences",
+    "override_texts",
     "parse_override",
     "parse_path",
     "with_overrides",
@@ -105,6 +108,19 @@ def _as_overrides(overrides: Mapping[str, Any] | Iterable[str | Override]) -> li
     if isinstance(overrides, Mapping):
         return [Override(parse_path(k), v, f"{k}={v!r}") for k, v in overrides.items()]
     return [o if isinstance(o, Override) else parse_override(o) for o in overrides]
+
+
+Overrides = Mapping[str, Any] | Iterable[str | Override]
+
+
+def override_texts(overrides: Overrides) -> tuple[str, ...]:
+    """Overrides as `PATH=VALUE` texts (a mapping's values written as JSON, which reads back as YAML), the
+    form recorded in a manifest and applied again on `--resume`."""
+    if isinstance(overrides, Mapping):
+        return tuple(f"{k}={json.dumps(v, default=str)}" for k, v in overrides.items())
+    if isinstance(overrides, str):
+        return (overrides,)
+    return tuple(o.text if isinstance(o, Override) else str(o) for o in overrides)
 
 
 def _fields_of(tp: Any) -> str:

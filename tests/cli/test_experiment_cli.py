@@ -31,7 +31,7 @@ BAD = [
     (["run", "missing.yaml"], "missing.yaml: no such file"),
     (["run", "unswept.yaml", "--troops", "10"], "needs a force marked `swept: true`"),
     (["sweep", "unswept.yaml", "--troops", "0:10:5"], "needs a force marked `swept: true`"),
-    (["compare", "small.yaml"], "`compare` takes 2 scenario files, got 1"),
+    (["compare", "small.yaml"], "`compare` needs at least two variants"),
     (["run", "--resume", "nowhere.incomplete"], "not an incomplete results folder"),
     (["run", "small.yaml", "--resume", "x.incomplete"], "--resume takes its settings from the folder"),
 ]

@@ -8,7 +8,9 @@ import math
 
 import pytest
 
+from sim.model import run_replication
 from sim.report.console import print_outcome
+from sim.scenario import load_scenario
 from tests.helpers import ROOT
 from tests.helpers.experiments import run
 
@@ -23,8 +25,8 @@ def at_zero(tmp_path_factory):
 def test_every_us_scoped_target_fails_at_zero_troops(at_zero):
     checks = at_zero.answer.checks["0"]
     for c in checks:
-        # Met at 0: no aircraft flies, so none waits for fuel; the Lima drone calls are answered by U.S.
-        # troops or host military, and the host holds them.
+        # Met at 0: no aircraft flies, so none waits for fuel; the Lima drone calls are answered by the
+        # host military first (U.S. troops are the back-up), and the host holds them.
         if "fuel" in c.target or "lima_drones" in c.target:
             assert c.met
         else:
@@ -39,7 +41,15 @@ def test_every_us_scoped_target_fails_at_zero_troops(at_zero):
 def test_pooled_numbers_hide_what_the_scoped_ones_show_at_zero_troops(at_zero):
     s = at_zero.answer.summaries["0"]
     assert s["post_coverage"].mean > 0.8  # the host's posts fill the pooled number
-    assert s["post_coverage[force=us]"].mean < 0.2  # only the two posts shared with the host are held
+    # Only the posts shared with the host are held: the U.S.-scoped coverage is exactly their share of
+    # the person-hours of every post open to U.S. troops (the host holds them in full).
+    scenario = load_scenario(REFERENCE)
+    record = run_replication(scenario, 0, troops=0)
+    open_to_us = {n: p for n, p in scenario.posts.items() if "us" in p.forces}
+    shared = sum(record.posts[n].required_ph for n, p in open_to_us.items() if len(p.forces) > 1)
+    total = sum(record.posts[n].required_ph for n in open_to_us)
+    assert 0 < shared < total
+    assert s["post_coverage[force=us]"].mean == pytest.approx(shared / total, abs=1e-9)
     assert s["escort_delay_p95_min[delegation=usa]"].mean == math.inf  # never escorted: a failure
     assert s["escort_delay_p95_min"].mean < 1  # pooled over 21 delegations the p95 looks fine
 

@@ -39,11 +39,12 @@ def monkeypatch_module():
         yield mp
 
 
-def test_there_are_three_notebooks():
+def test_there_are_four_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_explore_results.ipynb",
         "02_compare_staffing.ipynb",
         "03_build_a_scenario.ipynb",
+        "04_decide.ipynb",
     ]
 
 

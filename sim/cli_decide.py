@@ -1,0 +1,363 @@
+"""`summit-sim size`, `allocate` and `sensitivity`: the planner's decision (registered by sim.cli).
+
+Each prints its answer in a few lines and writes a results folder with its tables, figures and
+report.html (sim.results.sizing, sim.results.allocation, sim.results.sensitivity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sim import api
+from sim.experiment.design import BadExperiment
+from sim.experiment.search import SearchStep, describe_evidence, level_label
+from sim.experiment.vary import TROOPS
+
+__all__ = ["add_decide_commands"]
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, got {text!r}")
+    return value
+
+
+def _count(text: str, least: int = 1) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {least} or more, got {value}")
+    return value
+
+
+def _reps(text: str) -> int:
+    return _count(text, 2)
+
+
+def _range(text: str) -> tuple[float, float]:
+    parts = text.split(":")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW:HIGH, got {text!r}") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"expected 0 <= LOW <= HIGH, got {text!r}")
+    return low, high
+
+
+def _common(p: argparse.ArgumentParser, command: str) -> None:
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file")
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_reps,
+        help="replications of a level's first round (default: the scenario's `replications`)",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=_reps,
+        metavar="N",
+        help="replications a close level may grow to (default 4x the first round)",
+    )
+    p.add_argument("--budget", type=_count, metavar="N", help="cap on replications over the whole search")
+    p.add_argument("--seed", type=lambda t: _count(t, 0), help="root seed (default: the scenario's)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change a scenario field first (repeatable), e.g. forces.us.absence_prob=0.05",
+    )
+    p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
+    p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
+    p.add_argument("--quiet", action="store_true", help="print nothing but the answer line and errors")
+
+
+def add_decide_commands(sub: Any) -> None:
+    """Add `size`, `allocate` and `sensitivity` to the `summit-sim` subcommands."""
+    p = sub.add_parser(
+        "size",
+        help="the smallest level (troops, or --vary PATH) meeting every target with 95%% confidence",
+        description="Search on common random numbers (bracket, bisection, replications added where the "
+        "decision is close) for the smallest level meeting every target with 95% confidence.",
+    )
+    _common(p, "size")
+    p.add_argument(
+        "--vary",
+        metavar="PATH",
+        default=TROOPS,
+        help="the input to size (default: troops, the swept force's headcount)",
+    )
+    p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
+    p.add_argument(
+        "--range",
+        type=_range,
+        metavar="LOW:HIGH",
+        help="search only levels from LOW to HIGH (default 0 up to 10,000,000 troops)",
+    )
+    p.set_defaults(func=_cmd_size)
+
+    p = sub.add_parser(
+        "allocate",
+        help="the swept force's split over its pools (city x role): the smallest total meeting every "
+        "target, or with --total N the split most likely to meet them",
+        description="The swept force's pools (city x role) as decision variables: each pool sized on its "
+        "own, judged together and repaired by paired differences; with --total N, the split maximising "
+        "P(every target met). Writes the split as an overlay scenario.",
+    )
+    _common(p, "allocate")
+    p.add_argument(
+        "--total",
+        type=_count,
+        metavar="N",
+        help="split exactly N people (default: the smallest total meeting every target)",
+    )
+    p.add_argument(
+        "--step", type=_count, default=1, help="people moved or added to a pool at a time (default 1)"
+    )
+    p.add_argument(
+        "--resolution",
+        type=_positive_number,
+        default=5.0,
+        help="resolution of the fixed shares' size (default 5)",
+    )
+    p.add_argument("--rounds", type=_count, default=20, help="rounds of moves with --total (default 20)")
+    p.set_defaults(func=_cmd_allocate)
+
+    p = sub.add_parser(
+        "sensitivity",
+        help="which uncertain inputs decide the answer: size at each end of each input's range (a "
+        "tornado) and Morris elementary effects at a fixed level",
+        description="Uncertain inputs given as --vary PATH=LOW:HIGH. One at a time: `size` with each input "
+        "at its low and its high end (a tornado of troops needed). Globally, at a fixed troop level: Morris "
+        "elementary effects on P(every target met) and each target's metric, on common random numbers.",
+    )
+    _common(p, "sensitivity")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="an uncertain input and its range (repeatable)",
+    )
+    p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
+    p.add_argument(
+        "--trajectories",
+        type=lambda t: _count(t, 0),
+        default=10,
+        help="Morris trajectories (default 10; 0 skips Morris)",
+    )
+    p.add_argument(
+        "--morris-replications",
+        type=_reps,
+        metavar="N",
+        help="replications per Morris point (default: the first round of size)",
+    )
+    p.add_argument(
+        "--troops",
+        type=lambda t: _count(t, 0),
+        help="troop level of the Morris screening (default: the answer of size)",
+    )
+    p.add_argument(
+        "--no-tornado",
+        dest="tornado",
+        action="store_false",
+        help="Morris only (no size at each end of each range): the ranking is by mu*",
+    )
+    p.set_defaults(func=_cmd_sensitivity)
+
+
+def _printer(quiet: bool) -> Any:
+    if quiet:
+        return None
+
+    def show(step: SearchStep) -> None:
+        ev = step.evidence
+        verdict = "meets" if ev.meets else ("close" if ev.close else "fails")
+        print(
+            f"  {step.step:>3} {step.phase:<8} {level_label(ev.level):>8}: {verdict} on {ev.n} replications",
+            file=sys.stderr,
+        )
+
+    return show
+
+
+def _cmd_size(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.scenario:
+            raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
+        outcome = api.resume_size(
+            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
+        )
+    else:
+        if not args.scenario:
+            raise BadExperiment("`size` needs a scenario file")
+        outcome = api.size_outcome(
+            args.scenario,
+            path=args.vary,
+            resolution=args.resolution,
+            replications=args.replications,
+            max_replications=args.max_replications,
+            budget=args.budget,
+            seed=args.seed,
+            sets=tuple(args.sets),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            command_line=args.command_line,
+            progress=_printer(args.quiet),
+        )
+    r = outcome.result
+    what = "troops" if r.path == TROOPS else r.path
+    if r.answer is None:
+        print(f"size: no level of {what} meets every target with 95% confidence ({r.status})")
+    else:
+        print(f"size: {level_label(r.answer)} {what} meet every target with 95% confidence ({r.status})")
+    if r.at_answer is not None:
+        print(f"  at the answer  {describe_evidence(r.at_answer)}")
+    if r.below is not None:
+        where = "one step below" if r.answer is not None else "highest judged"
+        print(f"  {where} {describe_evidence(r.below)}")
+    for c in r.flat:
+        if c.status == "undecided":
+            print(
+                f"  replications short: {c.target} cannot be shown on {c.n} replications at any level "
+                f"(about {c.replications_needed} would): raise --max-replications"
+            )
+            continue
+        print(
+            f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
+            f"{level_label(r.steps[0].evidence.level)} and at {level_label(r.steps[-1].evidence.level)})"
+        )
+    for a, b in r.inversions:
+        print(
+            f"  warning: not monotone: {level_label(a)} meets but {level_label(b)} does not; "
+            f"check with a sweep over {level_label(a)}:{level_label(b)}"
+        )
+    print(f"  replications spent: {r.replications_spent:,} over {r.levels_judged} levels")
+    print(f"  results: {outcome.folder}")
+    return 0
+
+
+def _cmd_allocate(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.scenario:
+            raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
+        outcome = api.resume_allocate(
+            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
+        )
+    else:
+        if not args.scenario:
+            raise BadExperiment("`allocate` needs a scenario file")
+        outcome = api.allocate_outcome(
+            args.scenario,
+            total=args.total,
+            step=args.step,
+            resolution=args.resolution,
+            replications=args.replications,
+            max_replications=args.max_replications,
+            budget=args.budget,
+            rounds=args.rounds,
+            seed=args.seed,
+            sets=tuple(args.sets),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            command_line=args.command_line,
+            progress=_printer(args.quiet),
+        )
+    a = outcome.answer
+    r = outcome.result
+    if a["total_given"] is None:
+        verdict = "meets every target with 95% confidence" if a["meets"] else "does NOT meet every target"
+        print(
+            f"allocate: {a['needed']} troops {verdict}; the fixed shares need {a['fixed_needed']} "
+            f"({a['saved']} saved)"
+        )
+    else:
+        print(
+            f"allocate: the split of {a['total_given']} troops with the highest P(every target met): "
+            f"{a['p_all_met']:.2f} against {a['fixed_p_all_met']:.2f} with the fixed shares"
+        )
+    label = "fixed shares" if a["total_given"] is not None else f"fixed shares at {a['fixed_needed']}"
+    print(f"  {'pool':<28} {label:>22} {'split':>8}")
+    for pool, n in a["split"].items():
+        print(f"  {pool:<28} {a['fixed'][pool]:>22} {n:>8}")
+    if r.verification is not None:
+        ok = (
+            "meets every target"
+            if r.verification.meets
+            else "misses " + (r.verification.failing.target if r.verification.failing else "?")
+        )
+        print(f"  fresh replications (seed {r.verified_seed}): {ok}")
+    for note in a["notes"]:
+        print(f"  note: {note}")
+    print(f"  replications spent: {a['replications_spent']:,}")
+    print(f"  split as an overlay: {outcome.overlay} (whole scenario: {outcome.scenario_file})")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.scenario or args.vary:
+            raise BadExperiment("--resume takes its settings from the folder: drop the scenario and --vary")
+        outcome = api.resume_sensitivity(
+            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
+        )
+    else:
+        if not args.scenario:
+            raise BadExperiment("`sensitivity` needs a scenario file")
+        if not args.vary:
+            raise BadExperiment("`sensitivity` needs at least one --vary PATH=LOW:HIGH")
+        outcome = api.sensitivity_outcome(
+            args.scenario,
+            vary=tuple(args.vary),
+            resolution=args.resolution,
+            replications=args.replications,
+            max_replications=args.max_replications,
+            trajectories=args.trajectories,
+            morris_replications=args.morris_replications,
+            troops=args.troops,
+            tornado=args.tornado,
+            seed=args.seed,
+            sets=tuple(args.sets),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            command_line=args.command_line,
+            progress=_printer(args.quiet),
+        )
+    a = outcome.answer
+    if outcome.result.base is None:
+        print("sensitivity (Morris only, no size run); what it depends on, most first:")
+    else:
+        needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
+        print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
+    for t in a["tornado"]:
+        lo = "none" if t["needed_low"] is None else t["needed_low"]
+        hi = "none" if t["needed_high"] is None else t["needed_high"]
+        print(f"  {t['input']:<44} {t['low']:>8} -> {lo:>7}   {t['high']:>8} -> {hi:>7}")
+    m = outcome.result.morris
+    if m is not None:
+        ranking = m.ranking("p_all_met")
+        print(f"  Morris on P(every target met) at {m.troops} troops ({a['morris_text']}):")
+        for name in ranking:
+            e = m.effects["p_all_met"][name]
+            print(
+                f"    {name:<44} mu* {e['mu_star']:.3f} (+/- {e['mu_star_conf']:.3f})  sigma {e['sigma']:.3f}"
+            )
+    print(f"  top inputs: {', '.join(a['top'])}")
+    print(f"  replications spent: {a['replications_spent']:,}")
+    print(f"  results: {outcome.folder}")
+    return 0

@@ -1,0 +1,384 @@
+"""`allocate`: the swept force's pools (city × role) as decision variables.
+
+A split gives each pool its people (the force's `pools`, exact numbers); the scenario's fixed shares are
+one split among many. Two questions:
+
+Aircraft types with dedicated aircrews (`aircraft_types.X.aircrew.crews`) add their crews as decision
+variables too: units outside the force, sized alike (at least one) but not counted in its troops, and
+left as the scenario has them when a total is split.
+
+- **the smallest total and its split** meeting every target with 95% confidence. `size` with the fixed
+  shares gives a total T0 and its split B0, which meets. Then each pool is sized on its own (the
+  smallest number, by the same bracketing and bisection as `size`, with every other pool held at its B0
+  value: where pools do not interact, this is each pool's own need), the per-pool minima are judged
+  together, and while they miss a target, the pool whose step up improves the missed target's column
+  most on the same replications (the paired difference) gets a step more (greedy repair). A split that
+  would not need fewer troops than T0 is not returned: the fixed shares stand, and the answer says so.
+- **given a total N, the split maximising P(every target met)** (in one replication, the planner's
+  odds for one summit; ties broken by the targets met with 95% confidence, then by the worst target's
+  slack). It starts from the fixed shares at N, and from the minimal split grown to N when that fits,
+  keeps the better, then moves `step` people from the pool that loses least to the pool that gains
+  most while that improves the score on the same replications. It is never worse than the fixed shares
+  on those replications, by construction.
+
+Every split returned is judged again on fresh replications (another seed): a split that misses a target
+there gets repair steps judged on that seed and is verified again on a new one, so what is returned
+has met every target on replications that chose nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.experiment.search import (
+    ColumnSource,
+    Evidence,
+    SearchStep,
+    SizeResult,
+    SizeSettings,
+    judge,
+    next_replications,
+    search_levels,
+    size_search,
+)
+from sim.experiment.vary import TROOPS
+from sim.metrics import target_specs
+from sim.model.workforce import pools_at
+from sim.scenario import Scenario
+from sim.scenario.loader import scenario_data, scenario_from_data
+
+__all__ = [
+    "AllocateResult",
+    "AllocateSettings",
+    "Pool",
+    "Split",
+    "allocate",
+    "crews_of",
+    "fixed_split",
+    "score",
+    "split_label",
+    "split_scenario",
+    "troops_of",
+]
+
+Pool = tuple[str, str]  # (city, role), or ("aircrew", aircraft type): that type's crews
+Split = dict[Pool, int]
+AIRCREW = "aircrew"
+
+
+def troops_of(split: Split) -> int:
+    """The people of a split: its pools, not its aircrew units (crews are units outside the force)."""
+    return sum(n for p, n in split.items() if p[0] != AIRCREW)
+
+
+def crews_of(s: Scenario) -> Split:
+    """The aircrew units of each aircraft type that has them: ("aircrew", type) -> crews."""
+    return {(AIRCREW, t): a.aircrew.crews for t, a in s.aircraft_types.items() if a.aircrew is not None}
+
+
+def pool_name(p: Pool) -> str:
+    return f"{p[0]}.{p[1]}"
+
+
+def split_label(split: Split) -> str:
+    """A split as text: `lima.security=300,lima.aviation=40,...` (pools in the scenario's order)."""
+    return ",".join(f"{pool_name(p)}={n}" for p, n in split.items())
+
+
+def fixed_split(s: Scenario, total: int) -> Split:
+    """The swept force's pools at `total` people with the scenario's own shares (and the scenario's
+    aircrew units, if any)."""
+    name = _swept(s)
+    return {(c, r): n for (c, r), n in pools_at(s.forces[name], total).items()} | crews_of(s)
+
+
+def _swept(s: Scenario) -> str:
+    name = s.swept_force
+    if name is None:
+        raise ValueError("`allocate` needs a force marked `swept: true` in the scenario")
+    return name
+
+
+def split_scenario(s: Scenario, split: Split) -> Scenario:
+    """The scenario with the swept force given exactly `split` (its `pools`), its headcount their sum,
+    and each aircraft type its aircrew units; strength steps over time are scaled by the same factor as
+    the headcount."""
+    name = _swept(s)
+    data = scenario_data(s)
+    force = dict(data["forces"][name])
+    old = s.forces[name].headcount
+    total = troops_of(split)
+    for key in ("cities", "roles", "city_roles", "pools"):
+        force.pop(key, None)
+    pools: dict[str, dict[str, int]] = {}
+    for (city, role), n in split.items():
+        if city == AIRCREW:
+            kind = dict(data["aircraft_types"][role])
+            kind["aircrew"] = dict(kind["aircrew"], crews=n)
+            data["aircraft_types"] = dict(data["aircraft_types"]) | {role: kind}
+            continue
+        pools.setdefault(city, {})[role] = n
+    force["pools"] = pools
+    force["headcount"] = total
+    if force.get("strength"):
+        f = total / old if old else 0.0
+        force["strength"] = [dict(st, headcount=round(st["headcount"] * f)) for st in force["strength"]]
+    data["forces"] = dict(data["forces"]) | {name: force}
+    return scenario_from_data(data, f"<{s.name} split>")
+
+
+def score(ev: Evidence) -> tuple[float, int, float, float]:
+    """How good a split is on its replications: P(every target met in a replication), then the targets
+    met with 95% confidence, then the summed shortfall of the targets missed and then the worst target's
+    slack (each its checked bound past the limit, relative to the limit)."""
+    rooms = []
+    for c in ev.checks:
+        if c.n == 0:
+            continue
+        room = (c.value - c.limit) if c.bound == "ci_low" else (c.limit - c.value)
+        rel = room / max(abs(c.limit), 1e-9)
+        rooms.append(rel if not math.isnan(rel) else -math.inf)
+    short = sum(min(r, 0.0) for r in rooms)
+    return (ev.all_met.mean, sum(c.met for c in ev.checks), short, min(rooms, default=math.inf))
+
+
+@dataclass(frozen=True)
+class AllocateSettings:
+    """`replications` per first judgement, a close one growing up to `max_replications` (default: no
+    growth; with `total`, never: splits are scored on the same replications); the pools' `step` (people)
+    for bisection and moves, `repair_step` for repairs (default `step`); `budget` on the fixed-shares
+    size search (None: no cap); `total` (None: the smallest total); the `resolution` of the fixed-shares size;
+    `rounds` of moves with a total; `verify_tries` fresh seeds at most for verification."""
+
+    replications: int
+    max_replications: int | None = None
+    step: int = 1
+    repair_step: int | None = None
+    budget: int | None = None
+    total: int | None = None
+    resolution: float = 5
+    rounds: int = 20
+    verify_tries: int = 3
+
+
+@dataclass(frozen=True)
+class AllocateResult:
+    """The split found and the evidence: `fixed_needed` is the troops `size` needs with the fixed
+    shares (T0) and `fixed` their split; `split` the split returned and `evidence` its judgement on the
+    search's replications, `verification` on fresh ones (seed given by `verified_seed`); `fixed_at_total`
+    the fixed shares' judgement at the total asked (with `total`)."""
+
+    split: Split
+    evidence: Evidence
+    verification: Evidence | None
+    verified_seed: int | None
+    fixed: Split
+    fixed_needed: int | None
+    size: SizeResult | None
+    fixed_at_total: Evidence | None
+    per_pool: dict[Pool, int]
+    notes: tuple[str, ...]
+    steps: tuple[SearchStep, ...] = ()
+    spent: int = 0
+    history: list[tuple[str, str, float]] = field(default_factory=list)  # (phase, split, P(all met))
+
+    @property
+    def total(self) -> int:
+        return troops_of(self.split)
+
+    @property
+    def saved(self) -> int | None:
+        """Troops saved against the fixed shares' answer (smallest-total mode)."""
+        return None if self.fixed_needed is None else self.fixed_needed - self.total
+
+
+class _Judge:
+    """Judges splits on one ColumnSource, remembering each split's evidence."""
+
+    def __init__(self, s: Scenario, source: ColumnSource, n: int, cap: int | None = None) -> None:
+        self.s, self.source, self.n, self.cap = s, source, n, cap or n
+        self.seen: dict[str, Evidence] = {}
+        self.cols: dict[str, dict[str, np.ndarray]] = {}
+
+    def __call__(self, split: Split) -> Evidence:
+        label = split_label(split)
+        if label not in self.seen:
+            scen = split_scenario(self.s, split)
+            specs = target_specs(scen)
+            cols = self.source("split:" + label, scen, None, self.n)
+            ev = judge(troops_of(split), cols, specs)
+            while ev.close and ev.n < self.cap:
+                cols = self.source("split:" + label, scen, None, next_replications(ev, self.cap))
+                ev = judge(troops_of(split), cols, specs)
+            self.cols[label] = cols
+            self.seen[label] = ev
+        return self.seen[label]
+
+
+def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: int = 200) -> Split:
+    """Add `step` people at a time to the pool whose step up moves the first missed target's column most
+    (paired difference of the means on the same replications) until every target is met."""
+    current = dict(split)
+    for _ in range(limit):
+        ev = judge_(current)
+        if ev.meets:
+            return current
+        missed = ev.failing
+        assert missed is not None
+        base = judge_.cols[split_label(current)].get(missed.metric)
+        best: tuple[tuple[float, float], Split] | None = None
+        for p in pools:
+            cand = dict(current)
+            cand[p] += 1 if p[0] == AIRCREW else step
+            cev = judge_(cand)
+            cols = judge_.cols[split_label(cand)].get(missed.metric)
+            gain = 0.0
+            if base is not None and cols is not None:
+                m = min(len(base), len(cols))  # their common replications: the difference is paired
+                with np.errstate(invalid="ignore"):
+                    d = cols[:m] - base[:m]
+                d = d[~np.isnan(d)]
+                gain = float(d.mean()) if d.size else 0.0
+                gain = gain if missed.bound == "ci_low" else -gain
+            key = (float(cev.meets), gain)
+            if best is None or key > best[0]:
+                best = (key, cand)
+        assert best is not None
+        current = best[1]
+    return current
+
+
+def allocate(
+    s: Scenario,
+    source: ColumnSource,
+    fresh: Callable[[int], ColumnSource],
+    settings: AllocateSettings,
+    seed: int,
+    progress: Callable[[SearchStep], None] | None = None,
+) -> AllocateResult:
+    """The split (module docstring). `source` runs the search's replications; `fresh(seed)` gives a
+    ColumnSource on another seed for verification."""
+    name = _swept(s)
+    n = settings.replications
+    notes: list[str] = []
+    # replications grow at close judgements only for the smallest total: with a total, splits are scored
+    # against each other, on the same replications
+    grow = max(settings.max_replications or n, n)  # the fixed shares' size grows close levels either way
+    cap = grow if settings.total is None else n
+    judge_ = _Judge(s, source, n, cap)
+    pools = list(fixed_split(s, max(s.forces[name].headcount, 1)))
+    repair_step = settings.repair_step or settings.step
+    # the fixed shares' answer: size on the same replications
+    size_settings = SizeSettings(settings.resolution, n, grow, settings.budget, s.forces[name].headcount)
+    sized = size_search(s, source, size_settings, TROOPS, progress)
+    steps = list(sized.steps)
+    fixed_needed = None if sized.answer is None else int(sized.answer)
+    history: list[tuple[str, str, float]] = []
+    if settings.total is None:
+        if fixed_needed is None:
+            raise ValueError(
+                f"no level up to the search's bound meets every target with the fixed shares "
+                f"({sized.status}): there is no split to start from"
+            )
+        fixed = fixed_split(s, fixed_needed)
+        per_pool: dict[Pool, int] = {}
+        for p in pools:
+            if fixed[p] == 0:
+                per_pool[p] = 0
+                continue
+
+            def make(level: float, p: Pool = p) -> tuple[str, Scenario, int | None]:
+                split = dict(fixed) | {p: int(level)}
+                return "split:" + split_label(split), split_scenario(s, split), None
+
+            crews = p[0] == AIRCREW  # at least one crew (schema), searched in steps of one
+            pool_settings = SizeSettings(
+                1 if crews else settings.step, n, cap, settings.budget, fixed[p], 1 if crews else 0, fixed[p]
+            )
+            found = search_levels(make, source, pool_settings, pool_name(p), progress)
+            steps += found.steps
+            per_pool[p] = fixed[p] if found.answer is None else int(found.answer)
+        split = _repair(per_pool, judge_, repair_step, pools)
+        history.append(("minimal", split_label(split), judge_(split).all_met.mean))
+        if troops_of(split) >= fixed_needed:
+            notes.append(
+                f"the pools sized one by one and repaired need {troops_of(split)} troops, not "
+                f"fewer than the {fixed_needed} of the fixed shares: the fixed shares stand"
+            )
+            split = fixed
+        fixed_at_total = None
+    else:
+        total = settings.total
+        fixed = fixed_split(s, total)
+        per_pool = {}
+        best = fixed
+        best_ev = judge_(fixed)
+        fixed_at_total = best_ev
+        history.append(("fixed shares", split_label(fixed), best_ev.all_met.mean))
+        people = [p for p in pools if p[0] != AIRCREW]  # the crews stay as the scenario has them
+        for rnd in range(settings.rounds):
+            gains: list[tuple[tuple[float, int, float, float], Pool]] = []
+            losses: list[tuple[tuple[float, int, float, float], Pool]] = []
+            for p in people:
+                up = dict(best) | {p: best[p] + settings.step}
+                gains.append((score(judge_(up)), p))
+                if best[p] >= settings.step:
+                    down = dict(best) | {p: best[p] - settings.step}
+                    losses.append((score(judge_(down)), p))
+            gains.sort(key=lambda t: t[0], reverse=True)
+            losses.sort(key=lambda t: t[0], reverse=True)
+            moved = False
+            for _, to in gains[:2]:
+                for _, frm in losses[:2]:
+                    if to == frm:
+                        continue
+                    cand = dict(best) | {to: best[to] + settings.step, frm: best[frm] - settings.step}
+                    cev = judge_(cand)
+                    if score(cev) > score(best_ev):
+                        best, best_ev, moved = cand, cev, True
+                        history.append((f"move {rnd + 1}", split_label(cand), cev.all_met.mean))
+                        break
+                if moved:
+                    break
+            if not moved:
+                break
+        split = best
+    # verification on fresh replications
+    verification = None
+    verified_seed = None
+    for k in range(1, settings.verify_tries + 1):
+        verified_seed = seed + k
+        vjudge = _Judge(s, fresh(verified_seed), cap, cap)
+        verification = vjudge(split)
+        if verification.meets or settings.total is not None:
+            break
+        notes.append(
+            f"the split missed {verification.failing.target if verification.failing else '?'} on "
+            f"fresh replications (seed {verified_seed}): repaired on them and verified again"
+        )
+        split = _repair(split, vjudge, repair_step, pools)
+    if verification is not None and not verification.meets and settings.total is None:
+        notes.append(
+            "the split still misses a target on fresh replications after the repairs: use "
+            "more replications (-n)"
+        )
+    ev = judge_(split)
+    return AllocateResult(
+        split,
+        ev,
+        verification,
+        verified_seed,
+        fixed,
+        fixed_needed,
+        sized,
+        fixed_at_total,
+        per_pool,
+        tuple(notes),
+        tuple(steps),
+        source.spent,
+        history,
+    )

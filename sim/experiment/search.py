@@ -1,0 +1,468 @@
+"""`size`: the smallest level of a swept quantity that meets every target with 95% confidence, found by
+a search on common random numbers instead of a grid.
+
+The search brackets the answer from a starting level (doubling its steps down while the level meets the
+targets, or up while it does not), then bisects the bracket to `resolution`. Each level is judged as
+`sweep` judges one (every target's check, sim.stats.check_target) on replications 0..n-1 of the same
+seed, so every level sees the same random worlds. Where the decision is close (a target "undecided":
+its estimate clears the limit but its interval does not), replications are added to that level, the
+same replications at every level, up to `max_replications`, within a total `budget`.
+
+Monotonicity: on common random numbers the model is monotone in the swept force's headcount replication
+by replication (a larger force never has fewer people on duty), so every metric's per-replication value
+moves one way with troops; the verdicts need not (an interval's width varies from level to level), and
+for another `--vary` input nothing is known. Bisection assumes the verdicts are monotone. Going up, a
+target missed with the very same estimate at a level and at more than twice it is taken as out of this
+input's reach (an air requirement short of aircraft, not of people): the search stops there, "none
+meets (flat)", and names it, rather than doubling on to the upper bound. The search
+therefore records every level it judged, and reports an inversion (a level that meets below one that
+fails) when it sees one; its answer is then the smallest level found that meets with the level one
+resolution below failing, and a grid sweep over the inverted range is the check to run.
+
+The runs themselves are behind `ColumnSource` (a results-layer store keeps them on disk, so a search
+that is interrupted and run again takes the same decisions without running a replication twice).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from sim.experiment.tables import check_targets, interval_of
+from sim.experiment.vary import TROOPS, at_level
+from sim.metrics import TargetSpec, target_specs
+from sim.scenario import Scenario
+from sim.stats import Interval, TargetCheck, proportion_interval
+
+__all__ = [
+    "ColumnSource",
+    "Evidence",
+    "SearchStep",
+    "SizeResult",
+    "SizeSettings",
+    "all_met_per_replication",
+    "describe_evidence",
+    "find_inversions",
+    "flat_failures",
+    "judge",
+    "level_label",
+    "make_of",
+    "next_replications",
+    "search_levels",
+    "search_table",
+    "size_search",
+]
+
+STEP = 10  # replications are added to a close level in multiples of this
+
+
+class ColumnSource(Protocol):
+    """Runs (or reads back) replications 0..n-1 of `scenario` (at `troops`, None for its own headcount)
+    under the name `key`, and returns each metric column's values in replication order. `spent` counts
+    the replications it has run or read so far (each (key, replication) once)."""
+
+    spent: int
+
+    def __call__(self, key: str, scenario: Scenario, troops: int | None, n: int) -> dict[str, np.ndarray]: ...
+
+
+def level_label(level: float) -> str:
+    """A level as tables and folder names spell it: whole numbers without a decimal point."""
+    return str(int(level)) if float(level).is_integer() else f"{level:g}"
+
+
+def all_met_per_replication(columns: dict[str, np.ndarray], specs: Sequence[TargetSpec]) -> np.ndarray:
+    """1 where a replication, taken alone, meets every target's limit (its value on the right side; a
+    column with nothing to measure there counts as met), else 0. Its mean estimates P(every target met)
+    for one summit, a planner's figure beside the 95% checks, which are on the means."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    ok = np.ones(n, dtype=bool)
+    for spec in specs:
+        values = columns.get(spec.column)
+        if values is None:
+            continue
+        with np.errstate(invalid="ignore"):
+            good = values >= spec.limit if spec.bound == "ci_low" else values <= spec.limit
+        ok &= good | np.isnan(values)
+    return ok.astype(float)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A level judged on `n` replications: every target's check, and P(every target met) per
+    replication with its Wilson interval."""
+
+    level: float
+    n: int
+    checks: tuple[TargetCheck, ...]
+    all_met: Interval
+
+    @property
+    def meets(self) -> bool:
+        """Every target met with 95% confidence."""
+        return all(c.met for c in self.checks)
+
+    @property
+    def close(self) -> bool:
+        """Not met only for want of replications: every missed target is undecided."""
+        missed = [c for c in self.checks if not c.met]
+        return bool(missed) and all(c.status == "undecided" for c in missed)
+
+    @property
+    def failing(self) -> TargetCheck | None:
+        """The first target not met (the one to name), None when every target is met."""
+        return next((c for c in self.checks if not c.met), None)
+
+    @property
+    def needed(self) -> int | None:
+        """About how many replications would show every undecided target (None if any is not met)."""
+        missed = [c for c in self.checks if not c.met]
+        if not missed or any(c.replications_needed is None for c in missed):
+            return None
+        return max(int(c.replications_needed or 0) for c in missed)
+
+
+def next_replications(ev: Evidence, cap: int) -> int:
+    """Replications for a close level's next look: about what its undecided targets need, at least
+    `STEP` more and at most double, a multiple of `STEP`, within `cap`."""
+    needed = ev.needed or ev.n + STEP
+    grow = min(max(needed, ev.n + STEP), 2 * ev.n)
+    return min(math.ceil(grow / STEP) * STEP, cap)
+
+
+def judge(level: float, columns: dict[str, np.ndarray], specs: Sequence[TargetSpec]) -> Evidence:
+    """The evidence at a level from its replications' columns."""
+    summary = {c: interval_of(c, v) for c, v in columns.items()}
+    n = len(next(iter(columns.values()))) if columns else 0
+    checks = tuple(check_targets(summary, list(specs)))
+    return Evidence(level, n, checks, proportion_interval(all_met_per_replication(columns, specs)))
+
+
+@dataclass(frozen=True)
+class SizeSettings:
+    """How the search runs: levels are multiples of `resolution` within [`low`, `high`], the first is
+    `start` (snapped to the grid); each level is first judged on `replications`, and a close one on up
+    to `max_replications` (equal: no replications added); `budget` caps the replications of the whole
+    search (None: no cap)."""
+
+    resolution: float
+    replications: int
+    max_replications: int
+    budget: int | None
+    start: float
+    low: float = 0.0
+    high: float = 1_000_000.0
+
+    def __post_init__(self) -> None:
+        if not self.resolution > 0:
+            raise ValueError(f"the resolution must be more than 0, got {self.resolution:g}")
+        if self.replications < 2:
+            raise ValueError(
+                f"a level needs at least 2 replications for an interval, got {self.replications}"
+            )
+        if self.max_replications < self.replications:
+            raise ValueError(
+                f"max_replications ({self.max_replications}) is below replications ({self.replications})"
+            )
+        if not self.low <= self.high:
+            raise ValueError(f"the search range [{self.low:g}, {self.high:g}] is empty")
+
+
+@dataclass(frozen=True)
+class SearchStep:
+    """One judgement of the search, in order: the level, its evidence, and why it was judged."""
+
+    step: int
+    phase: str  # "bracket", "bisect", "pair" (the answer's neighbour topped up to the same replications)
+    evidence: Evidence
+
+    @property
+    def decision(self) -> str:
+        return "meets" if self.evidence.meets else ("close" if self.evidence.close else "fails")
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    """What the search found. `answer` is None when no level up to `high` meets every target (or the
+    budget ran out before one was found); `below` is the evidence one resolution under the answer (None
+    when the answer is the lowest level allowed). `status` is "found", "none meets", "none meets
+    (flat)" (a target the input does not move), "budget" or "lowest meets"; `inversions` lists (lower
+    level that meets, higher level that fails) pairs seen; `flat` the targets the input does not move."""
+
+    path: str
+    answer: float | None
+    at_answer: Evidence | None
+    below: Evidence | None
+    steps: tuple[SearchStep, ...]
+    replications_spent: int
+    status: str
+    inversions: tuple[tuple[float, float], ...] = ()
+    paired: dict[str, Interval] = field(default_factory=dict)  # target column: answer − below, paired
+    flat: tuple[TargetCheck, ...] = ()
+
+    @property
+    def levels_judged(self) -> int:
+        return len({s.evidence.level for s in self.steps})
+
+
+class _Budget(Exception):
+    pass
+
+
+Make = Callable[[float], tuple[str, Scenario, int | None]]  # level -> (key, scenario, troops) to run
+
+
+def make_of(scenario: Scenario, path: str) -> Make:
+    """What a level of `path` runs: the swept force at `level` troops, or the scenario with the input
+    at `path` set to `level`."""
+
+    def make(level: float) -> tuple[str, Scenario, int | None]:
+        if path == TROOPS:
+            return level_label(level), scenario, int(level)
+        return level_label(level), at_level(scenario, path, level), None
+
+    return make
+
+
+class _Search:
+    def __init__(
+        self,
+        make: Make,
+        source: ColumnSource,
+        settings: SizeSettings,
+        progress: Callable[[SearchStep], None] | None,
+    ) -> None:
+        self.make, self.source, self.s = make, source, settings
+        self.progress = progress
+        self.n: dict[float, int] = {}
+        self.evidence: dict[float, Evidence] = {}
+        self.steps: list[SearchStep] = []
+        self.flat = False
+        self.flat_checks: list[TargetCheck] = []
+
+    def grid(self, level: float) -> float:
+        """`level` snapped down to the grid of multiples of the resolution, within the bounds."""
+        r = self.s.resolution
+        k = math.floor(level / r + 1e-9)
+        value = round(k * r, 9)
+        return min(max(value, self.lowest), self.highest)
+
+    @property
+    def lowest(self) -> float:
+        r = self.s.resolution
+        return round(math.ceil(self.s.low / r - 1e-9) * r, 9)
+
+    @property
+    def highest(self) -> float:
+        r = self.s.resolution
+        return round(math.floor(self.s.high / r + 1e-9) * r, 9)
+
+    def columns(self, level: float, n: int) -> dict[str, np.ndarray]:
+        if self.s.budget is not None:
+            new = n - self.n.get(level, 0)
+            if new > 0 and self.source.spent + new > self.s.budget:
+                raise _Budget
+        key, scenario, troops = self.make(level)
+        cols = self.source(key, scenario, troops, n)
+        self.n[level] = max(self.n.get(level, 0), n)
+        return cols
+
+    def judge(self, level: float, phase: str, n: int | None = None) -> Evidence:
+        """Judge `level` on at least `n` (default the first round, or what it already has) replications,
+        adding replications while the decision is close, up to max_replications."""
+        specs = target_specs(self.make(level)[1])
+        want = max(n or 0, self.s.replications, self.n.get(level, 0))
+        ev = judge(level, self.columns(level, want), specs)
+        while ev.close and ev.n < self.s.max_replications:
+            ev = judge(level, self.columns(level, next_replications(ev, self.s.max_replications)), specs)
+        self.evidence[level] = ev
+        step = SearchStep(len(self.steps) + 1, phase, ev)
+        self.steps.append(step)
+        if self.progress:
+            self.progress(step)
+        return ev
+
+    def walk(self, level: float, up: bool, n: int | None = None) -> tuple[float | None, float | None]:
+        """From `level` (judged already: failing when going up, meeting when going down), steps that
+        double each time until the verdict turns: (lowest level seen to meet, highest seen to fail)."""
+        r = self.s.resolution
+        step = r
+        if up:
+            lo = level
+            first = self.evidence[level]
+            while lo < self.highest:
+                nxt = min(self.highest, self.grid(lo + step))
+                ev = self.judge(nxt, "bracket", n)
+                if ev.meets:
+                    return nxt, lo
+                lo, step = nxt, step * 2
+                # a level still undecided at the cap: only replications could show it, not more input
+                capped = ev.close and ev.n >= self.s.max_replications
+                if nxt >= 2 * level + r and flat_failures(first, ev, capped):
+                    self.flat = True
+                    self.flat_checks = flat_failures(first, ev, capped)
+                    return None, lo
+            return None, lo
+        hi = level
+        while hi > self.lowest:
+            nxt = max(self.lowest, self.grid(hi - step))
+            if not self.judge(nxt, "bracket", n).meets:
+                return hi, nxt
+            hi, step = nxt, step * 2
+        return hi, None
+
+    def run(self) -> tuple[float | None, float | None, str]:
+        """(lowest level known to meet, the level one resolution below it, status)."""
+        r = self.s.resolution
+        start = self.grid(self.s.start)
+        hi, lo = self.walk(start, not self.judge(start, "bracket").meets)
+        while True:
+            if hi is None:
+                return None, lo, "none meets (flat)" if self.flat else "none meets"
+            if lo is None:
+                return hi, None, "lowest meets"
+            while hi - lo > r * (1 + 1e-9):
+                mid = self.grid(lo + math.floor((hi - lo) / r / 2 + 1e-9) * r)
+                if self.judge(mid, "bisect").meets:
+                    hi = mid
+                else:
+                    lo = mid
+            # The answer and the level below on the same replications (paired): the one with fewer is
+            # topped up; if that turns its verdict, the search walks on from there.
+            turned = False
+            while self.n[hi] != self.n[lo]:  # a level topped up may itself grow: until both are equal
+                n = max(self.n[hi], self.n[lo])
+                if self.n[lo] < n and self.judge(lo, "pair", n).meets:
+                    hi, lo = self.walk(lo, False, n)
+                    turned = True
+                    break
+                if self.n[hi] < n and not self.judge(hi, "pair", n).meets:
+                    hi, lo = self.walk(hi, True, n)
+                    turned = True
+                    break
+            if not turned:
+                return hi, lo, "found"
+
+
+def size_search(
+    scenario: Scenario,
+    source: ColumnSource,
+    settings: SizeSettings,
+    path: str = TROOPS,
+    progress: Callable[[SearchStep], None] | None = None,
+) -> SizeResult:
+    """The smallest level of `path` (default the swept force's troops) meeting every target with 95%
+    confidence, by bracketing and bisection on common random numbers (module docstring)."""
+    return search_levels(make_of(scenario, path), source, settings, path, progress)
+
+
+def search_levels(
+    make: Make,
+    source: ColumnSource,
+    settings: SizeSettings,
+    path: str,
+    progress: Callable[[SearchStep], None] | None = None,
+) -> SizeResult:
+    """`size_search` over any one-dimensional family of scenarios: `make(level)` says what runs."""
+    search = _Search(make, source, settings, progress)
+    try:
+        hi, lo, status = search.run()
+    except _Budget:
+        meeting = sorted(lv for lv, ev in search.evidence.items() if ev.meets)
+        hi = meeting[0] if meeting else None
+        failing = [lv for lv, ev in search.evidence.items() if not ev.meets and (hi is None or lv < hi)]
+        lo = max(failing) if failing else None
+        status = "budget"
+    at = search.evidence.get(hi) if hi is not None else None
+    below = search.evidence.get(lo) if lo is not None else None
+    paired: dict[str, Interval] = {}
+    if hi is not None and lo is not None and at is not None and below is not None and at.n == below.n:
+        paired = _paired(search, hi, lo, at.n)
+    return SizeResult(
+        path,
+        hi,
+        at,
+        below,
+        tuple(search.steps),
+        search.source.spent,
+        status,
+        find_inversions(search.evidence),
+        paired,
+        tuple(search.flat_checks),
+    )
+
+
+def _paired(search: _Search, hi: float, lo: float, n: int) -> dict[str, Interval]:
+    """Each target column's paired difference (answer − level below) on their common replications."""
+    from sim.stats import paired_difference
+
+    a = search.columns(lo, n)
+    b = search.columns(hi, n)
+    specs = target_specs(search.make(hi)[1])
+    return {
+        s.column: paired_difference(a[s.column], b[s.column])
+        for s in specs
+        if s.column in a and s.column in b
+    }
+
+
+def flat_failures(first: Evidence, last: Evidence, undecided: bool = False) -> list[TargetCheck]:
+    """The targets plainly missed at `last` (the estimate itself misses; with `undecided`, also those
+    the replications cannot show) with the very same estimate as at `first`, a level at most half as
+    high: more of the input does not move them."""
+    before = {c.metric: c for c in first.checks}
+    statuses = ("not met", "undecided") if undecided else ("not met",)
+    out = []
+    for c in last.checks:
+        b = before.get(c.metric)
+        if c.status in statuses and b is not None and not b.met and abs(b.estimate - c.estimate) <= 1e-12:
+            out.append(c)
+    return out
+
+
+def find_inversions(evidence: dict[float, Evidence]) -> tuple[tuple[float, float], ...]:
+    """(a, b) for every level a that meets below a level b that fails, among the levels judged."""
+    levels = sorted(evidence)
+    out = []
+    for i, a in enumerate(levels):
+        if evidence[a].meets:
+            out += [(a, b) for b in levels[i + 1 :] if not evidence[b].meets]
+    return tuple(out)
+
+
+def describe_evidence(ev: Evidence) -> str:
+    """One line: `600: meets every target on 40 replications` or `595: fails post coverage ... `."""
+    label = level_label(ev.level)
+    if ev.meets:
+        return f"{label}: meets every target on {ev.n} replications"
+    c = ev.failing
+    assert c is not None
+    return f"{label}: {c.target} not met on {ev.n} replications ({c.describe()}; estimate {c.estimate:.4g})"
+
+
+def search_table(result: SizeResult) -> list[dict[str, Any]]:
+    """The search path as rows: step, phase, level, replications, P(all met) with its CI, decision and
+    the first target missed."""
+    rows = []
+    for s in result.steps:
+        ev = s.evidence
+        c = ev.failing
+        rows.append(
+            {
+                "step": s.step,
+                "phase": s.phase,
+                "level": level_label(ev.level),
+                "replications": ev.n,
+                "p_all_met": ev.all_met.mean,
+                "p_all_met_low": ev.all_met.ci_low,
+                "p_all_met_high": ev.all_met.ci_high,
+                "decision": s.decision,
+                "failing_target": "" if c is None else c.target,
+                "failing_bound": "" if c is None else c.value,
+            }
+        )
+    return rows

@@ -1,0 +1,105 @@
+"""`allocate`: a split that meets every target jointly, verified on fresh replications, with fewer troops
+than the fixed shares where the shares are wrong; with a total, at least as good as the fixed shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.experiment.allocate import fixed_split, split_scenario, troops_of
+from sim.experiment.search import judge
+from sim.metrics import target_specs
+from sim.results.allocation import run_allocate
+from sim.results.decide import LevelStore
+from sim.scenario import load_scenario, parse_scenario
+
+# Two cities with equal shares of the force, but Lima's gate needs 4 people around the clock and
+# Cusco's only 1: the fixed shares must staff Cusco as heavily as Lima.
+TWO_CITIES = """
+name: two_gates
+timezone: America/Lima
+start: 2024-11-04T00:00
+end: 2024-11-06T00:00
+seed: 11
+replications: 20
+targets: {post_coverage_min: 0.98, p_critical_gap_max: 0.2}
+cities:
+  lima: {lat: -12.05, lon: -77.04}
+  cusco: {lat: -13.53, lon: -71.97}
+sites:
+  lcc: {city: lima, kind: venue}
+  plaza: {city: cusco, kind: venue}
+forces:
+  us:
+    headcount: 30
+    swept: true
+    cities: {lima: 0.5, cusco: 0.5}
+    absence_prob: 0.1
+posts:
+  lima_gate: {site: lcc, required: 4, forces: [us], critical: true, daily: [{from: "00:00", to: "00:00"}]}
+  cusco_gate: {site: plaza, required: 1, forces: [us], daily: [{from: "00:00", to: "00:00"}]}
+"""
+
+
+def _write(folder: Path) -> Path:
+    path = folder / "two_gates.yaml"
+    path.write_text(TWO_CITIES)
+    return path
+
+
+def test_allocate_needs_fewer_troops_than_the_fixed_shares_and_its_split_holds_on_fresh_replications(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path)
+    found = run_allocate(path, replications=20, workers=1, out=tmp_path / "alloc")
+    a = found.answer
+    assert a["meets"]
+    assert a["verified"]
+    assert a["fixed_needed"] is not None
+    assert a["needed"] < a["fixed_needed"]
+    assert a["saved"] == a["fixed_needed"] - a["needed"]
+    assert found.result.split[("lima", "security")] > found.result.split[("cusco", "security")]
+    # the split as the planner would run it: the whole scenario file, judged on yet other replications
+    s = load_scenario(found.scenario_file)
+    assert s.forces["us"].headcount == a["needed"]
+    store = LevelStore(tmp_path / "check", seed=1234, workers=1)
+    ev = judge(a["needed"], store("split", s, None, 20), target_specs(s))
+    assert ev.meets, [c.describe() for c in ev.checks]
+    # the overlay names its base and only the swept force's headcount and pools
+    overlay = found.overlay.read_text()
+    assert "base: " in overlay
+    assert "two_gates.yaml" in overlay
+    assert "pools:" in overlay
+    assert "posts" not in overlay
+
+
+def test_allocate_with_a_total_is_at_least_as_good_as_the_fixed_shares(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    found = run_allocate(path, total=12, replications=20, workers=1, rounds=4, out=tmp_path / "total")
+    r = found.result
+    assert sum(r.split.values()) == 12
+    assert r.fixed_at_total is not None
+    assert r.evidence.all_met.mean >= r.fixed_at_total.all_met.mean
+    # the fixed shares put 6 people in Cusco for 1 post; the split moves some to Lima
+    assert r.fixed == {("lima", "security"): 6, ("cusco", "security"): 6}
+    assert r.split[("lima", "security")] > 6
+
+
+def test_a_split_scenario_has_exactly_the_split_as_its_pools() -> None:
+    s = parse_scenario(TWO_CITIES, "two_gates.yaml")
+    split = {("lima", "security"): 9, ("cusco", "security"): 3}
+    t = split_scenario(s, split)
+    assert t.forces["us"].headcount == 12
+    assert fixed_split(t, 12) == split
+    assert t.forces["us"].cities is None
+
+
+def test_aircrew_units_are_decision_variables_outside_the_troops() -> None:
+    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "examples" / "aircrew.yaml")
+    s = s.model_copy(update={"forces": {"us": s.forces["us"].model_copy(update={"swept": True})}})
+    fixed = fixed_split(s, 40)
+    assert fixed[("aircrew", "e3g")] == 2
+    assert troops_of(fixed) == 40
+    t = split_scenario(s, fixed | {("aircrew", "e3g"): 3, ("lima", "security"): 30})
+    assert t.aircraft_types["e3g"].aircrew is not None
+    assert t.aircraft_types["e3g"].aircrew.crews == 3
+    assert t.forces["us"].headcount == 30

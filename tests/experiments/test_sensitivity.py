@@ -1,0 +1,89 @@
+"""`sensitivity`: deterministic for a seed, the dominant input of a toy scenario ranked first by both
+the tornado and Morris, and the tornado's extremes equal to `size` runs at those settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.results.sensitivity import run_sensitivity
+from sim.results.sizing import run_size
+from sim.scenario.loader import scenario_yaml
+from tests.helpers.tiny import HEADER, tiny
+
+# One day, a critical gate of 5 around the clock and a day door of 3: absences decide the troops needed,
+# the handover overlap (people arriving early) cannot lower coverage at all.
+TOY = """
+seed: 5
+targets: {post_coverage_min: 0.98, p_critical_gap_max: 0.25}
+forces:
+  us:
+    headcount: 30
+    swept: true
+    cities: {lima: 1}
+    absence_prob: 0.1
+posts:
+  gate: {site: lcc, required: 5, forces: [us], critical: true, daily: [{from: "00:00", to: "00:00"}]}
+  door: {site: hotel, required: 3, forces: [us], daily: [{from: "08:00", to: "20:00"}]}
+"""
+VARY = ("forces.us.absence_prob=0:0.3", "forces.us.shift.handover_min=0:30")
+OPTIONS = {"resolution": 2, "replications": 12, "max_replications": 12, "trajectories": 3,
+           "morris_replications": 8, "workers": 1}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("toy")
+    path = folder / "toy.yaml"
+    path.write_text(scenario_yaml(tiny(TOY, HEADER.replace("end: 2024-11-06", "end: 2024-11-05"))))
+    return path
+
+
+@pytest.fixture(scope="module")
+def first(toy: Path, tmp_path_factory: pytest.TempPathFactory) -> object:
+    return run_sensitivity(toy, vary=VARY, out=tmp_path_factory.mktemp("s") / "a", **OPTIONS)
+
+
+def test_the_dominant_input_ranks_first_in_the_tornado_and_in_morris(first: object) -> None:
+    a = first.answer  # type: ignore[attr-defined]
+    assert a["top"][0] == "forces.us.absence_prob"
+    bars = {t["input"]: t for t in a["tornado"]}
+    assert bars["forces.us.absence_prob"]["needed_high"] > bars["forces.us.absence_prob"]["needed_low"]
+    assert (
+        bars["forces.us.shift.handover_min"]["needed_low"]
+        == bars["forces.us.shift.handover_min"]["needed_high"]
+    )
+    m = first.result.morris  # type: ignore[attr-defined]
+    assert m.ranking("p_all_met")[0] == "forces.us.absence_prob"
+    effects = m.effects["p_all_met"]
+    assert effects["forces.us.absence_prob"]["mu_star"] > effects["forces.us.shift.handover_min"]["mu_star"]
+
+
+def test_sensitivity_is_deterministic_for_a_seed(first: object, toy: Path, tmp_path: Path) -> None:
+    again = run_sensitivity(toy, vary=VARY, out=tmp_path / "b", **OPTIONS)
+    folder = first.folder  # type: ignore[attr-defined]
+    for name in ("tornado.csv", "morris.csv", "design.csv", "search.csv", "replications.csv"):
+        assert (again.folder / name).read_text() == (folder / name).read_text(), name
+
+
+def test_the_tornado_extremes_equal_size_runs_at_those_settings(
+    first: object, toy: Path, tmp_path: Path
+) -> None:
+    bars = {t["input"]: t for t in first.answer["tornado"]}  # type: ignore[attr-defined]
+    bar = bars["forces.us.absence_prob"]
+    for end in ("low", "high"):
+        sized = run_size(toy, sets=(f"forces.us.absence_prob={bar[end]}",), resolution=2, replications=12,
+                         max_replications=12, workers=1, out=tmp_path / end)  # fmt: skip
+        assert sized.result.answer == bar[f"needed_{end}"]
+
+
+def test_morris_alone_at_a_given_level_ranks_by_mu_star(toy: Path, tmp_path: Path) -> None:
+    options = OPTIONS | {"tornado": False, "troops": 20}
+    found = run_sensitivity(toy, vary=VARY, out=tmp_path / "m", **options)
+    assert found.result.base is None
+    assert found.result.tornado == []
+    assert found.answer["top"][0] == "forces.us.absence_prob"
+    assert found.result.morris is not None
+    assert found.result.morris.troops == 20
+    assert found.answer["morris_replications"] == 3 * 3 * 8
