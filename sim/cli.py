@@ -21,9 +21,11 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from sim import api
+# Only what every command needs is imported here (`validate` is the lightest: the scenario and the
+# work estimate). SimPy and the model, rich, matplotlib, Jinja2, pandas, Dask and the experiment's
+# writers are imported by the commands that use them; tests/architecture/test_lazy_imports.py checks.
 from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
 from sim.experiment.design import Source, design_vary, design_warnings, load_source, replication_warnings
 from sim.experiment.execute import MAX_REPLICATIONS
@@ -31,14 +33,14 @@ from sim.experiment.executors import BadScheduler, ClusterError
 from sim.experiment.feasibility import MAX_EVENTS, MAX_MEMORY_GB, check_limits, demand_warnings, work_estimate
 from sim.experiment.plan import MAX_TROOPS, MIN_PRECISION, parse_troops
 from sim.metrics import compute_metrics
-from sim.model import run_replication
-from sim.report.text import print_trace_summary
-from sim.results.experiment import IncompleteResults, kept_folder
-from sim.results.files import atomic_folder, default_out, unused_out
+from sim.results.files import IncompleteResults, atomic_folder, default_out, kept_folder, unused_out
 from sim.results.trace import write_trace_folder
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
 from sim.version import __version__
+
+if TYPE_CHECKING:
+    from sim import api
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 _METRICS_HELP = (
@@ -107,7 +109,9 @@ def _cmd_trace(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     _warn(demand_warnings(scenario, args.troops))
     out = Path(args.out) if args.out else unused_out(default_out("results", scenario.name, "trace"))
+    from sim.model import run_replication
     from sim.plots.files import save_trace_figures  # matplotlib: imported only by the commands that draw
+    from sim.report.text import print_trace_summary
 
     # The folder first, so that an --out that cannot be written is refused before the replication runs.
     with atomic_folder(out) as tmp:
@@ -196,6 +200,8 @@ def _quiet_dask() -> None:
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
     """`run`, `sweep` and `compare`: Monte Carlo replications into a results folder, then a summary."""
+    from sim import api
+
     if args.scheduler is not None and not getattr(args, "debug", False):
         _quiet_dask()
     if args.resume:

@@ -10,7 +10,6 @@ import argparse
 import sys
 from typing import Any
 
-from sim import api
 from sim.experiment.design import BadExperiment
 from sim.experiment.search import SearchStep, describe_evidence, level_label
 from sim.experiment.vary import TROOPS
@@ -194,6 +193,8 @@ def _printer(quiet: bool) -> Any:
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
+    from sim import api  # the experiment machinery: imported by the command that runs it
+
     if args.resume:
         if args.scenario:
             raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
@@ -251,6 +252,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
 
 
 def _cmd_allocate(args: argparse.Namespace) -> int:
+    from sim import api  # the experiment machinery: imported by the command that runs it
+
     if args.resume:
         if args.scenario:
             raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
@@ -309,6 +312,8 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim import api  # the experiment machinery: imported by the command that runs it
+
     if args.resume:
         if args.scenario or args.vary:
             raise BadExperiment("--resume takes its settings from the folder: drop the scenario and --vary")

@@ -6,12 +6,18 @@
 store, `rows` formats a replication's rows, `tables` turns replications into summaries, differences and
 target checks, and `distributions` keeps escort waits and response times as fixed-size histograms.
 Nothing here writes files: the results layer (sim.results) keeps the batches and writes the folder.
+The names below are imported on first use (sim.lazy).
 """
 
-from sim.experiment.design import BadExperiment, Design, design_compare, design_run, design_sweep
-from sim.experiment.execute import Interrupted
-from sim.experiment.options import RunOptions
-from sim.experiment.plan import Plan, parse_troops
+from typing import TYPE_CHECKING
+
+from sim.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from sim.experiment.design import BadExperiment, Design, design_compare, design_run, design_sweep
+    from sim.experiment.execute import Interrupted
+    from sim.experiment.options import RunOptions
+    from sim.experiment.plan import Plan, parse_troops
 
 __all__ = [
     "BadExperiment",
@@ -24,3 +30,13 @@ __all__ = [
     "design_sweep",
     "parse_troops",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "sim.experiment.design": ["BadExperiment", "Design", "design_compare", "design_run", "design_sweep"],
+        "sim.experiment.execute": ["Interrupted"],
+        "sim.experiment.options": ["RunOptions"],
+        "sim.experiment.plan": ["Plan", "parse_troops"],
+    },
+)

@@ -11,24 +11,23 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib
 import io
-import multiprocessing
 import os
-import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from sim.experiment.distributions import Histograms
 from sim.experiment.plan import Batch
-from sim.experiment.rows import format_float, gap_order, gap_row
-from sim.metrics import Scopes, compute_all
-from sim.model import Clock, run_replication
-from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
+
+    from sim.scenario import Scenario
 
 __all__ = [
     "BadScheduler",
@@ -80,6 +79,13 @@ class BatchResult(NamedTuple):
 
 def run_batch(state: WorkerState, batch: Batch) -> BatchResult:
     """Run a batch of replications and format its rows; pure apart from the CPU it uses."""
+    # The model and metrics are imported here, not with this module, which the experiment's design and
+    # `validate` read for `Variant` alone (a worker has them loaded after its first batch).
+    from sim.experiment.distributions import Histograms
+    from sim.experiment.rows import format_float, gap_order, gap_row
+    from sim.metrics import Scopes, compute_all
+    from sim.model import Clock, run_replication
+
     variant = state.variants[batch.variant]
     clock = Clock.of(variant.scenario)
     scopes = Scopes.of(variant.scenario)
@@ -126,6 +132,8 @@ _STATE: WorkerState | None = None
 
 def _init_worker(state: WorkerState, owner: int) -> None:
     """Keep the state for this worker's batches; Ctrl-C is the owner's to handle, not the workers'."""
+    import signal
+
     global _STATE
     _STATE = state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -153,16 +161,26 @@ def _run_batch_here(batch: Batch) -> BatchResult:
     return run_batch(_STATE, batch)
 
 
+_WORKER_MODULES = [
+    "sim.experiment.executors",
+    "sim.experiment.distributions",
+    "sim.metrics",
+    "sim.model.summit",
+]
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """How to start workers: `fork` where it is safe and quiet (Python < 3.12, this process has one
     thread), since the workers then start in milliseconds with everything imported; else `forkserver`
     (workers forked from a clean server that has imported the model once); else `spawn`."""
+    import multiprocessing  # with the pool below: not for `validate`, nor a serial run
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and sys.version_info < (3, 12) and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.experiment.executors"])
+        ctx.set_forkserver_preload(_WORKER_MODULES)
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -171,7 +189,11 @@ class LocalExecutor:
     """A pool of `workers` local processes, each given the state once by its initializer."""
 
     def __init__(self, state: WorkerState, workers: int) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
         self.workers = workers
+        for module in _WORKER_MODULES:  # imported once here, so that forked workers start with them
+            importlib.import_module(module)
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=_context(),
@@ -180,6 +202,8 @@ class LocalExecutor:
         )
 
     def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         # Keep a few batches per worker in flight rather than all of them, so that an interrupt has
         # little to cancel and results never pile up in memory.
         queue = iter(batches)

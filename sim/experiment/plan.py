@@ -138,26 +138,30 @@ class Batch(NamedTuple):
 
 
 def batches(todo: dict[int, list[int]], workers: int) -> list[Batch]:
-    """Cut each variant's missing replications into batches of consecutive ones.
+    """Cut each variant's missing replications into batches of consecutive ones, in the order to run.
 
-    Batches are large enough that a task's overhead is small, and numerous enough (about 4 per worker)
-    that the workers finish together.
+    Each batch is a quarter of a worker's share of what is left after it (at most 50 replications), so
+    sizes shrink toward the end (guided self-scheduling): early batches are large enough that a task's
+    overhead is small, and the last ones so small that the workers finish together.
     """
-    total = sum(len(reps) for reps in todo.values())
-    if total == 0:
-        return []
-    size = max(1, min(50, math.ceil(total / (4 * max(1, workers)))))
+    left = sum(len(reps) for reps in todo.values())
     out = []
     for variant in sorted(todo):
         run: list[int] = []
         for rep in sorted(todo[variant]):
-            if run and (rep != run[-1] + 1 or len(run) == size):
+            if run and (rep != run[-1] + 1 or len(run) == _batch_size(left, workers)):
                 out.append(Batch(variant, run[0], run[-1] + 1))
+                left -= len(run)
                 run = []
             run.append(rep)
         if run:
             out.append(Batch(variant, run[0], run[-1] + 1))
+            left -= len(run)
     return out
+
+
+def _batch_size(left: int, workers: int) -> int:
+    return max(1, min(50, math.ceil(left / (4 * max(1, workers)))))
 
 
 def over_cap(plan: Plan) -> str | None:

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -30,9 +31,11 @@ from sim.plots.trace import air_coverage_timeline, fuel_levels, post_shortfall_t
 from sim.results.files import INCOMPLETE, read_json
 
 __all__ = [
+    "FigureDrawing",
     "NotAResultsFolder",
     "ResultsTables",
     "TraceTables",
+    "draw_figures",
     "folder_kind",
     "read_results",
     "read_trace",
@@ -285,24 +288,36 @@ def results_figures(tables: ResultsTables) -> dict[str, Figure]:
 def _save(figs: dict[str, Figure], folder: Path) -> dict[str, Path]:
     """Save each figure as `folder/figures/<stem>.png`, each by way of a temporary file; PNGs of an
     earlier drawing that this one no longer makes are removed, so `figures/` matches the tables."""
+    out = _figures_dir(folder)
+    paths = {stem: _save_one(fig, out, stem) for stem, fig in figs.items()}
+    _remove_others(out, paths)
+    return paths
+
+
+def _figures_dir(folder: Path) -> Path:
     out = folder / "figures"
     out.mkdir(exist_ok=True)
-    paths = {}
-    for stem, fig in figs.items():
-        path = out / f"{stem}.png"
-        tmp = out / f".{stem}.png.tmp"
-        try:
-            fig.savefig(tmp, dpi=DPI, format="png")
-            os.replace(tmp, path)
-        except BaseException:  # a read-only folder, a full disk: no temporary left behind
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        paths[stem] = path
+    return out
+
+
+def _save_one(fig: Figure, out: Path, stem: str) -> Path:
+    """Save `fig` as `out/<stem>.png` by way of a temporary file."""
+    path = out / f"{stem}.png"
+    tmp = out / f".{stem}.png.tmp"
+    try:
+        fig.savefig(tmp, dpi=DPI, format="png")
+        os.replace(tmp, path)
+    except BaseException:  # a read-only folder, a full disk: no temporary left behind
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def _remove_others(out: Path, paths: Mapping[str, Path]) -> None:
     for old in out.glob("*.png"):
         if old.stem not in paths:
             old.unlink()
-    return paths
 
 
 def save_figures(
@@ -313,6 +328,140 @@ def save_figures(
     """Draw a results folder's figures into its `figures/`; returns their paths by stem."""
     tables = tables if tables is not None else read_results(folder, manifest)
     return _save(results_figures(tables), Path(folder))
+
+
+class FigureDrawing(Mapping[str, Path]):
+    """A results folder's figures being saved (as `save_figures` saves them) by this process and a
+    forked one together, as a mapping of their paths by stem that finishes the drawing on first use
+    (and raises what either process raised).
+
+    Saving the figures is half of `report.html`'s work, and the serial tail of an experiment, which
+    limits its speed-up on more workers. So the forked process starts on the figures at once, from the
+    first, while this one builds the report's tables; then this one takes figures from the last, until
+    the two meet. Used as a context manager, so that the forked process never outlives the caller: on
+    leaving, the drawing is finished, or stopped if the caller failed.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], tables: ResultsTables) -> None:
+        self._out = _figures_dir(Path(folder))
+        self._figs = list(results_figures(tables).items())
+        self._paths: dict[str, Path] | None = None
+        self._process: Any = None
+        if not _can_fork() or len(self._figs) < 2:
+            self._finish({stem: _save_one(fig, self._out, stem) for stem, fig in self._figs})
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._lock = ctx.Lock()
+        self._taken = ctx.RawArray("b", len(self._figs))  # 1 once a process has taken that figure
+        self._conn, child_end = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=self._child, args=(child_end,), daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def _take(self, order: Iterable[int]) -> Iterator[int]:
+        """The figures of `order` that no process has taken yet, each taken as it is handed out."""
+        for i in order:
+            with self._lock:
+                if self._taken[i]:
+                    return
+                self._taken[i] = 1
+            yield i
+
+    def _draw(self, order: Iterable[int]) -> dict[str, Path]:
+        return {
+            self._figs[i][0]: _save_one(self._figs[i][1], self._out, self._figs[i][0])
+            for i in self._take(order)
+        }
+
+    def _child(self, conn: Any) -> None:
+        """In the forked process: save figures from the first, send back ("ok", paths) or ("error", e)."""
+        try:
+            conn.send(("ok", self._draw(range(len(self._figs)))))
+        except BaseException as e:  # sent to the parent, which raises it
+            try:
+                conn.send(("error", e))
+            except Exception:  # an exception that cannot be pickled: its text at least
+                conn.send(("error", RuntimeError(f"drawing the figures failed: {type(e).__name__}: {e}")))
+        finally:
+            conn.close()
+
+    def _finish(self, paths: dict[str, Path]) -> None:
+        self._paths = {stem: paths[stem] for stem, _ in self._figs}  # in drawing order
+        _remove_others(self._out, self._paths)
+
+    def result(self) -> dict[str, Path]:
+        """The saved figures' paths by stem, in drawing order, once they are all saved."""
+        if self._paths is not None:
+            return self._paths
+        try:
+            mine = self._draw(reversed(range(len(self._figs))))
+            kind, value = self._conn.recv()
+        except EOFError:
+            self._process.join()
+            why = f"the process drawing the figures ended without saying why (exit {self._process.exitcode})"
+            raise RuntimeError(why) from None
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            self._conn.close()
+        self._process.join()
+        if kind == "error":
+            raise value
+        self._finish({**value, **mine})
+        assert self._paths is not None
+        return self._paths
+
+    def stop(self) -> None:
+        """Stop the forked process if it still draws (its temporary files are the caller's to remove)."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+    def __enter__(self) -> FigureDrawing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.result()
+        else:
+            self.stop()
+
+    def __getitem__(self, stem: str) -> Path:
+        return self.result()[stem]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.result())
+
+    def __len__(self) -> int:
+        return len(self.result())
+
+
+def draw_figures(folder: str | os.PathLike[str], tables: ResultsTables) -> FigureDrawing:
+    """Start saving a results folder's figures (`save_figures`) beside the caller's own work: by a forked
+    process and this one where that is safe and there is a second core, else here and now."""
+    return FigureDrawing(folder, tables)
+
+
+def _can_fork() -> bool:
+    """Fork only where it is safe and quiet, as the workers do (sim.experiment.executors): a `fork` start
+    method, Python < 3.12, one thread in this process; and only with a second core to draw on."""
+    import multiprocessing
+    import sys
+    import threading
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return (
+        cores > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and sys.version_info < (3, 12)
+        and threading.active_count() == 1
+    )
 
 
 # -- trace folders ---------------------------------------------------------------------------------

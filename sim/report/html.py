@@ -19,13 +19,14 @@ from __future__ import annotations
 import base64
 import os
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from sim.plots.files import ResultsTables, read_results, save_figures
+from sim.plots.files import ResultsTables, draw_figures, read_results
 from sim.report.answer import headline, question, target_names
 from sim.report.cells import level_name, ph
 from sim.report.demands import demands, worst
@@ -92,7 +93,7 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def _figures(paths: dict[str, Path], t: ResultsTables) -> list[dict[str, str]]:
+def _figures(paths: Mapping[str, Path], t: ResultsTables) -> list[dict[str, str]]:
     """Each figure's file name, caption and PNG (base64) for embedding, in drawing order."""
     out = []
     for stem, path in paths.items():
@@ -108,7 +109,7 @@ def _figures(paths: dict[str, Path], t: ResultsTables) -> list[dict[str, str]]:
     return out
 
 
-def write_report(tables: ResultsTables, figures: dict[str, Path]) -> Path:
+def write_report(tables: ResultsTables, figures: Mapping[str, Path]) -> Path:
     """Write `report.html` into the tables' folder (by way of a temporary file); return its path."""
     t = tables
     resolved = t.resolved()
@@ -150,5 +151,5 @@ def render_folder(folder: str | os.PathLike[str], manifest: dict[str, Any] | Non
     `manifest` (default: the folder's manifest.json) lets the runner render a folder it is finishing.
     """
     tables = read_results(folder, manifest)
-    figures = save_figures(folder, tables=tables)
-    return write_report(tables, figures)
+    with draw_figures(folder, tables) as figures:  # drawn in another process while the report is built
+        return write_report(tables, figures)

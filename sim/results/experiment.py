@@ -35,7 +35,7 @@ from sim.experiment.tables import Answer, analyse
 from sim.experiment.vary import apply_levels
 from sim.metrics import target_specs
 from sim.results.demands import write_demand_tables
-from sim.results.files import INCOMPLETE, default_out, read_json, unused_out
+from sim.results.files import INCOMPLETE, IncompleteResults, default_out, kept_folder, read_json, unused_out
 from sim.results.lock import FolderLock, FolderLocked, acquire
 from sim.results.manifest import Manifest, VariantEntry
 from sim.results.parts import BadParts, PartStore, finish_incomplete, start_incomplete
@@ -240,12 +240,6 @@ def _any_part(work: Path) -> bool:
         return True
 
 
-def kept_folder(error: BaseException) -> Path | None:
-    """The incomplete folder an experiment that failed with `error` kept for `--resume` (None if none)."""
-    folder = getattr(error, "_summit_kept_folder", None)
-    return folder if isinstance(folder, Path) and folder.is_dir() else None
-
-
 def _run(
     work: Path, manifest: Manifest, variants: list[Variant], plan: Plan, options: RunOptions,
     progress: Progress | None, render: Render | None, lock: FolderLock, store: PartStore | None = None,
@@ -289,11 +283,6 @@ def _replications_short(answer: Answer) -> dict[str, int]:
         if missed and all(c.status == "undecided" for c in missed):
             out[label] = max(c.replications_needed or 0 for c in missed)
     return out
-
-
-class IncompleteResults(RuntimeError):
-    """The replications of a folder about to be finished are not each there exactly once: it is kept
-    incomplete."""
 
 
 def _verify_replications(path: Path, labels: list[str], n: int) -> None:

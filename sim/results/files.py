@@ -21,10 +21,12 @@ from typing import Any
 
 __all__ = [
     "INCOMPLETE",
+    "IncompleteResults",
     "atomic_folder",
     "check_name",
     "default_out",
     "incomplete_path",
+    "kept_folder",
     "read_json",
     "rename_into",
     "unused_out",
@@ -141,3 +143,16 @@ def incomplete_path(final: str | os.PathLike[str]) -> Path:
     """Where an experiment headed for `final` is built: `<final>.incomplete`."""
     final = Path(final)
     return final.with_name(final.name + INCOMPLETE)
+
+
+class IncompleteResults(RuntimeError):
+    """The replications of a folder about to be finished are not each there exactly once: it is kept
+    incomplete."""
+
+
+def kept_folder(error: BaseException) -> Path | None:
+    """The incomplete folder an experiment that failed with `error` kept for `--resume` (None if none).
+    Here rather than in sim.results.experiment, so that the command line can say it without importing
+    the experiment machinery."""
+    folder = getattr(error, "_summit_kept_folder", None)
+    return folder if isinstance(folder, Path) and folder.is_dir() else None

@@ -49,6 +49,8 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456
 _PLAIN = {
     f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
 }
+_STR = "tag:yaml.org,2002:str"
+_SCALARS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _MAX_VALUES = 1_000_000  # far beyond any scenario; stops aliases expanding without end
 
 
@@ -60,8 +62,20 @@ class DuplicateKey(yaml.YAMLError):
         super().__init__(f"duplicate key {key!r}")
 
 
+def _scalar(node: yaml.Node, loader: _Loader) -> Any:
+    """The value of a node: a plain scalar straight from its tag's constructor (what `construct_object`
+    calls too, without its bookkeeping for nodes that can contain themselves), anything else as PyYAML
+    builds it."""
+    if type(node) is yaml.ScalarNode:
+        if node.tag == _STR:  # most of a scenario: names, keys, times of day
+            return node.value
+        if node.tag in _SCALARS:
+            return loader.yaml_constructors[node.tag](loader, node)
+    return loader.construct_object(node, deep=True)
+
+
 def _key(key_node: yaml.Node, loader: _Loader) -> Any:
-    key = loader.construct_object(key_node, deep=True)
+    key = _scalar(key_node, loader)
     if isinstance(key, list | dict):
         raise yaml.constructor.ConstructorError(
             None, None, "a mapping key must be a plain value", key_node.start_mark
@@ -114,7 +128,7 @@ def _build(node: yaml.Node, loader: _Loader, path: tuple[Any, ...], lines: LineM
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(n, loader, (*path, i), lines) for i, n in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, loader)
 
 
 def _bare(node: yaml.Node) -> bool:

@@ -12,7 +12,7 @@ SIM = Path(__file__).resolve().parents[2] / "sim"
 
 # From the bottom up. `sim` itself (the package's public face) is the top.
 LAYERS = [
-    ("sim.version", "sim.stats", "sim.numbers"),
+    ("sim.version", "sim.lazy", "sim.stats", "sim.numbers"),
     ("sim.scenario",),
     ("sim.model",),
     ("sim.metrics",),

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import sim.cli
+import sim.model
 from sim.cli import main
 from sim.experiment import Interrupted
 from tests.helpers.experiment_scenarios import SMALL, write
@@ -273,14 +274,14 @@ def test_a_second_trace_on_the_same_out_is_refused(here, capsys):
 def test_two_traces_at_once_on_the_same_out_the_later_is_refused(here, capsys, monkeypatch):
     """The other trace finishes while this one runs: this one is refused at the end, the other's folder
     is untouched and no temporary folder is left."""
-    real = sim.cli.run_replication
+    real = sim.model.run_replication  # the trace command imports it when it runs
 
     def other_finishes_meanwhile(*args, **kwargs):
         (here / "t").mkdir()
         (here / "t" / "events.csv").write_text("the other run's\n")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim.cli, "run_replication", other_finishes_meanwhile)
+    monkeypatch.setattr(sim.model, "run_replication", other_finishes_meanwhile)
     assert main(["trace", "small.yaml", "--out", "t", "--quiet"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "t was written by another run while this one ran: this one was not kept" in line

@@ -11,7 +11,9 @@ from sim.experiment.tables import check_targets
 from sim.metrics.targets import spec_of
 from sim.scenario.schema import Targets
 from sim.stats import (
+    _Z95,
     Interval,
+    _z,
     mean_interval,
     paired_difference,
     proportion_interval,
@@ -21,6 +23,15 @@ from sim.stats import (
 
 T_4 = 2.7764451051977987  # Student t, 4 degrees of freedom, 97.5th percentile
 Z = 1.959963984540054  # standard normal, 97.5th percentile
+
+
+def test_the_95_percent_normal_quantile_is_scipys_to_the_last_bit():
+    """`_z` answers 95% from a constant, without importing scipy (start-up): the same float as ndtri."""
+    from scipy.special import ndtri
+
+    assert float(ndtri(0.975)) == _Z95
+    assert _z(0.95) == float(ndtri(0.975))
+    assert _z(0.9) == float(ndtri(0.95))  # any other level is computed
 
 
 def test_mean_interval_is_student_t():
