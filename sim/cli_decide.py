@@ -241,6 +241,22 @@ def _cmd_size(args: argparse.Namespace) -> int:
             f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
             f"{level_label(r.steps[0].evidence.level)} and at {level_label(r.steps[-1].evidence.level)})"
         )
+    if r.reachable is not None:
+        q = r.reachable
+        left_out = ", ".join(c.target for c in r.flat if c.status == "not met")
+        if q.answer is None:
+            print(
+                f"  without the targets {what} cannot move ({left_out}): no level meets the rest ({q.status})"
+            )
+        else:
+            print(
+                f"  without the targets {what} cannot move ({left_out}): {level_label(q.answer)} {what} meet "
+                f"every other target with 95% confidence ({q.status})"
+            )
+        if q.at_answer is not None:
+            print(f"    at that level  {describe_evidence(q.at_answer)}")
+        if q.below is not None:
+            print(f"    one step below {describe_evidence(q.below)}")
     for a, b in r.inversions:
         print(
             f"  warning: not monotone: {level_label(a)} meets but {level_label(b)} does not; "

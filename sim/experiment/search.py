@@ -14,7 +14,8 @@ moves one way with troops; the verdicts need not (an interval's width varies fro
 for another `--vary` input nothing is known. Bisection assumes the verdicts are monotone. Going up, a
 target missed with the very same estimate at a level and at more than twice it is taken as out of this
 input's reach (an air requirement short of aircraft, not of people): the search stops there, "none
-meets (flat)", and names it, rather than doubling on to the upper bound. The search
+meets (flat)", and names it, rather than doubling on to the upper bound; it then searches again without
+the targets plainly out of reach, for the smallest level meeting every target the input moves. The search
 therefore records every level it judged, and reports an inversion (a level that meets below one that
 fails) when it sees one; its answer is then the smallest level found that meets with the level one
 resolution below failing, and a grid sweep over the inverted range is the check to run.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -191,7 +192,10 @@ class SizeResult:
     budget ran out before one was found); `below` is the evidence one resolution under the answer (None
     when the answer is the lowest level allowed). `status` is "found", "none meets", "none meets
     (flat)" (a target the input does not move), "budget" or "lowest meets"; `inversions` lists (lower
-    level that meets, higher level that fails) pairs seen; `flat` the targets the input does not move."""
+    level that meets, higher level that fails) pairs seen; `flat` the targets the input does not move.
+    `reachable`, when some target is plainly out of the input's reach, is the same search with those
+    targets left out: the smallest level meeting every target the input does move (its replications
+    are counted in this result's `replications_spent`)."""
 
     path: str
     answer: float | None
@@ -203,10 +207,12 @@ class SizeResult:
     inversions: tuple[tuple[float, float], ...] = ()
     paired: dict[str, Interval] = field(default_factory=dict)  # target column: answer − below, paired
     flat: tuple[TargetCheck, ...] = ()
+    reachable: SizeResult | None = None
 
     @property
     def levels_judged(self) -> int:
-        return len({s.evidence.level for s in self.steps})
+        steps = self.steps + (self.reachable.steps if self.reachable is not None else ())
+        return len({s.evidence.level for s in steps})
 
 
 class _Budget(Exception):
@@ -235,9 +241,11 @@ class _Search:
         source: ColumnSource,
         settings: SizeSettings,
         progress: Callable[[SearchStep], None] | None,
+        ignore: frozenset[str] = frozenset(),
     ) -> None:
         self.make, self.source, self.s = make, source, settings
         self.progress = progress
+        self.ignore = ignore  # targets left out of the verdicts (named by their target text)
         self.n: dict[float, int] = {}
         self.evidence: dict[float, Evidence] = {}
         self.steps: list[SearchStep] = []
@@ -274,13 +282,13 @@ class _Search:
     def judge(self, level: float, phase: str, n: int | None = None) -> Evidence:
         """Judge `level` on at least `n` (default the first round, or what it already has) replications,
         adding replications while the decision is close, up to max_replications."""
-        specs = target_specs(self.make(level)[1])
+        specs = [t for t in target_specs(self.make(level)[1]) if t.name not in self.ignore]
         want = max(n or 0, self.s.replications, self.n.get(level, 0))
         ev = judge(level, self.columns(level, want), specs)
         while ev.close and ev.n < self.s.max_replications:
             ev = judge(level, self.columns(level, next_replications(ev, self.s.max_replications)), specs)
         self.evidence[level] = ev
-        step = SearchStep(len(self.steps) + 1, phase, ev)
+        step = SearchStep(len(self.steps) + 1, f"{phase}, input-bound" if self.ignore else phase, ev)
         self.steps.append(step)
         if self.progress:
             self.progress(step)
@@ -367,8 +375,28 @@ def search_levels(
     path: str,
     progress: Callable[[SearchStep], None] | None = None,
 ) -> SizeResult:
-    """`size_search` over any one-dimensional family of scenarios: `make(level)` says what runs."""
-    search = _Search(make, source, settings, progress)
+    """`size_search` over any one-dimensional family of scenarios: `make(level)` says what runs.
+
+    When the search stops because a target is plainly missed whatever the level ("none meets (flat)"),
+    it is run again without those targets (the replications already run are reused) so that the
+    planner also reads what the input can buy: `reachable`."""
+    result = _search_once(make, source, settings, path, progress, frozenset())
+    out_of_reach = frozenset(c.target for c in result.flat if c.status == "not met")
+    if result.status != "none meets (flat)" or not out_of_reach:
+        return result
+    reachable = _search_once(make, source, settings, path, progress, out_of_reach)
+    return replace(result, reachable=reachable, replications_spent=reachable.replications_spent)
+
+
+def _search_once(
+    make: Make,
+    source: ColumnSource,
+    settings: SizeSettings,
+    path: str,
+    progress: Callable[[SearchStep], None] | None,
+    ignore: frozenset[str],
+) -> SizeResult:
+    search = _Search(make, source, settings, progress, ignore)
     try:
         hi, lo, status = search.run()
     except _Budget:
@@ -446,14 +474,16 @@ def describe_evidence(ev: Evidence) -> str:
 
 def search_table(result: SizeResult) -> list[dict[str, Any]]:
     """The search path as rows: step, phase, level, replications, P(all met) with its CI, decision and
-    the first target missed."""
+    the first target missed; the steps of the search without the out-of-reach targets follow (their
+    phase says "input-bound"), numbered on."""
     rows = []
-    for s in result.steps:
+    steps = list(result.steps) + (list(result.reachable.steps) if result.reachable is not None else [])
+    for i, s in enumerate(steps, start=1):
         ev = s.evidence
         c = ev.failing
         rows.append(
             {
-                "step": s.step,
+                "step": i,
                 "phase": s.phase,
                 "level": level_label(ev.level),
                 "replications": ev.n,

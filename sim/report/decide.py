@@ -56,6 +56,12 @@ def decision_lines(answer: dict[str, Any]) -> dict[str, str]:
     needed = answer.get("answer") if answer["command"] == "size" else answer.get("needed")
     if needed is None and str(answer.get("status", "")).startswith("no size run"):
         out["needed"] = f"not computed (Morris only, at {answer.get('morris_troops')} troops)"
+    elif needed is None and (answer.get("reachable") or {}).get("answer") is not None:
+        out["needed"] = (
+            f"no level of {what} meets every target with 95% confidence; {_n(answer['reachable']['answer'])} "
+            f"{what} meet every target that {what} can move (not met at any level: "
+            f"{'; '.join(f for f in answer.get('flat', []) if f.endswith('not met'))})"
+        )
     elif needed is None:
         out["needed"] = f"no level of {what} searched meets every target with 95% confidence"
     else:

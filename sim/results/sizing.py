@@ -206,6 +206,25 @@ def size_answer(result: SizeResult, settings: SizeSettings) -> dict[str, Any]:
         },
         "inversions": [[_number(a), _number(b)] for a, b in result.inversions],
         "flat": [c.describe() for c in result.flat],
+        "reachable": None if result.reachable is None else _reachable(result.reachable),
+    }
+
+
+def _reachable(r: SizeResult) -> dict[str, Any]:
+    """The search without the targets out of the input's reach, for answer.json."""
+    return {
+        "answer": None if r.answer is None else _number(r.answer),
+        "status": r.status,
+        "at_answer": None
+        if r.at_answer is None
+        else {"level": _number(r.at_answer.level), "replications": r.at_answer.n},
+        "below": None
+        if r.below is None
+        else {
+            "level": _number(r.below.level),
+            "replications": r.below.n,
+            "failing": None if r.below.failing is None else r.below.failing.describe(),
+        },
     }
 
 

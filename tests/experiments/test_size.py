@@ -228,3 +228,43 @@ def test_a_target_only_replications_can_show_stops_the_climb() -> None:
     assert result.status == "none meets (flat)"
     assert [c.status for c in result.flat] == ["undecided"]
     assert max(st.evidence.level for st in result.steps) <= 4 * 50 + 5 * 16
+
+
+class TwoTargetSource(FakeSource):
+    """Post coverage as in FakeSource, and a critical gap in every replication at every level: a target
+    that no level meets and the level does not move."""
+
+    def __call__(self, key: str, scenario: Scenario, troops: int | None, n: int) -> dict[str, np.ndarray]:
+        return super().__call__(key, scenario, troops, n) | {"critical_gap": np.ones(n)}
+
+
+TWO_TARGETS = """
+targets: {post_coverage_min: 0.99, p_critical_gap_max: 0.05}
+forces:
+  us: {headcount: 50, swept: true, cities: {lima: 1}}
+"""
+
+
+def test_past_a_target_out_of_reach_the_search_finds_what_the_input_can_buy() -> None:
+    # P(critical gap) is 1 at every level (out of the troops' reach); coverage is met from 35. The search
+    # says no level meets every target, names the one out of reach, and sizes the rest: 35, with 30 below.
+    source = TwoTargetSource({lv: (1.0 if lv >= 35 else 0.5) for lv in range(0, 10_000, 5)})
+    result = size_search(tiny(TWO_TARGETS), source, SizeSettings(5, 4, 4, None, 50, high=9_995))
+    assert result.answer is None
+    assert result.status == "none meets (flat)"
+    assert [c.metric for c in result.flat] == ["critical_gap"]
+    assert result.reachable is not None
+    assert result.reachable.answer == 35
+    assert result.reachable.below is not None
+    assert result.reachable.below.level == 30
+    assert result.replications_spent == source.spent  # both searches' replications counted once
+    # alone, the coverage target gives the same answer: the targets left out are exactly the flat ones
+    alone = size_search(tiny(ONE_TARGET), FakeSource(source.coverage), SizeSettings(5, 4, 4, None, 50))
+    assert alone.answer == result.reachable.answer
+
+
+def test_a_target_only_replications_can_show_is_not_left_out() -> None:
+    # undecided at the cap is a shortage of replications, not of troops: no search without it
+    source = FakeSource(dict.fromkeys(range(0, 10_000, 5), 0.9901))
+    result = size_search(tiny(ONE_TARGET), source, SizeSettings(5, 4, 4, None, 50, high=9_995))
+    assert result.reachable is None
