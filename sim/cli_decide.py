@@ -10,6 +10,14 @@ import argparse
 import sys
 from typing import Any
 
+from sim.cli import (
+    _max_replications,
+    _non_negative_int,
+    _positive_float,
+    _positive_int,
+    add_set_option,
+    set_overrides,
+)
 from sim.experiment.design import BadExperiment
 from sim.experiment.search import SearchStep, describe_evidence, level_label
 from sim.experiment.vary import TROOPS
@@ -18,27 +26,10 @@ __all__ = ["add_decide_commands"]
 
 
 def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, got {text!r}")
+    value = _positive_float(text)
+    if value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
     return value
-
-
-def _count(text: str, least: int = 1) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < least:
-        raise argparse.ArgumentTypeError(f"must be {least} or more, got {value}")
-    return value
-
-
-def _reps(text: str) -> int:
-    return _count(text, 2)
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -57,26 +48,21 @@ def _common(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument(
         "-n",
         "--replications",
-        type=_reps,
+        type=_max_replications,
         help="replications of a level's first round (default: the scenario's `replications`)",
     )
     p.add_argument(
         "--max-replications",
-        type=_reps,
+        type=_max_replications,
         metavar="N",
         help="replications a close level may grow to (default 4x the first round)",
     )
-    p.add_argument("--budget", type=_count, metavar="N", help="cap on replications over the whole search")
-    p.add_argument("--seed", type=lambda t: _count(t, 0), help="root seed (default: the scenario's)")
     p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="change a scenario field first (repeatable), e.g. forces.us.absence_prob=0.05",
+        "--budget", type=_positive_int, metavar="N", help="cap on replications over the whole search"
     )
-    p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
+    p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
+    add_set_option(p)
+    p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
     p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
     p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
@@ -118,12 +104,12 @@ def add_decide_commands(sub: Any) -> None:
     _common(p, "allocate")
     p.add_argument(
         "--total",
-        type=_count,
+        type=_positive_int,
         metavar="N",
         help="split exactly N people (default: the smallest total meeting every target)",
     )
     p.add_argument(
-        "--step", type=_count, default=1, help="people moved or added to a pool at a time (default 1)"
+        "--step", type=_positive_int, default=1, help="people moved or added to a pool at a time (default 1)"
     )
     p.add_argument(
         "--resolution",
@@ -131,7 +117,9 @@ def add_decide_commands(sub: Any) -> None:
         default=5.0,
         help="resolution of the fixed shares' size (default 5)",
     )
-    p.add_argument("--rounds", type=_count, default=20, help="rounds of moves with --total (default 20)")
+    p.add_argument(
+        "--rounds", type=_positive_int, default=20, help="rounds of moves with --total (default 20)"
+    )
     p.set_defaults(func=_cmd_allocate)
 
     p = sub.add_parser(
@@ -153,19 +141,19 @@ def add_decide_commands(sub: Any) -> None:
     p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
     p.add_argument(
         "--trajectories",
-        type=lambda t: _count(t, 0),
+        type=_non_negative_int,
         default=10,
         help="Morris trajectories (default 10; 0 skips Morris)",
     )
     p.add_argument(
         "--morris-replications",
-        type=_reps,
+        type=_max_replications,
         metavar="N",
         help="replications per Morris point (default: the first round of size)",
     )
     p.add_argument(
         "--troops",
-        type=lambda t: _count(t, 0),
+        type=_non_negative_int,
         help="troop level of the Morris screening (default: the answer of size)",
     )
     p.add_argument(
@@ -212,7 +200,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
             max_replications=args.max_replications,
             budget=args.budget,
             seed=args.seed,
-            sets=tuple(args.sets),
+            sets=set_overrides(args),
             workers=args.workers,
             scheduler=args.scheduler,
             out=args.out,
@@ -289,7 +277,7 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
             budget=args.budget,
             rounds=args.rounds,
             seed=args.seed,
-            sets=tuple(args.sets),
+            sets=set_overrides(args),
             workers=args.workers,
             scheduler=args.scheduler,
             out=args.out,
@@ -352,7 +340,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             troops=args.troops,
             tornado=args.tornado,
             seed=args.seed,
-            sets=tuple(args.sets),
+            sets=set_overrides(args),
             workers=args.workers,
             scheduler=args.scheduler,
             out=args.out,
