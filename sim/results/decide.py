@@ -40,7 +40,6 @@ from sim.results.files import (
 )
 from sim.results.parts import PartStore
 from sim.scenario import Scenario
-from sim.scenario.overrides import with_overrides
 
 __all__ = ["DecideFolder", "DecideRequest", "LevelStore", "keep_on_interrupt", "key_of", "open_folder"]
 
@@ -89,9 +88,8 @@ def base_scenario(
     scenario: Scenario | str | os.PathLike[str], sets: tuple[str, ...]
 ) -> tuple[Scenario, str | None, str]:
     """The scenario with `--set` overrides applied, its file (None for an object) and that file's sha256."""
-    src = load_source(scenario)
-    s = with_overrides(src.scenario, list(sets)) if sets else src.scenario
-    return s, src.path, src.sha256
+    src = load_source(scenario, sets)
+    return src.scenario, src.path, src.sha256
 
 
 class LevelStore:
