@@ -361,6 +361,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     if m is not None:
         ranking = m.ranking("p_all_met")
         print(f"  Morris on P(every target met) at {m.troops} troops ({a['morris_text']}):")
+        if not ranking:
+            print(
+                "    no input moves it (a target is missed at every point); the inputs are ranked by "
+                "their effects on the targets' own metrics (morris.csv)"
+            )
         for name in ranking:
             e = m.effects["p_all_met"][name]
             print(

@@ -210,6 +210,14 @@ class SizeResult:
     reachable: SizeResult | None = None
 
     @property
+    def needed(self) -> float | None:
+        """The level a planner reads: the answer, or, when some target is out of the input's reach, the
+        smallest level meeting every target the input moves (`reachable`); None if neither exists."""
+        if self.answer is not None or self.reachable is None:
+            return self.answer
+        return self.reachable.answer
+
+    @property
     def levels_judged(self) -> int:
         steps = self.steps + (self.reachable.steps if self.reachable is not None else ())
         return len({s.evidence.level for s in steps})

@@ -112,7 +112,8 @@ def size_at(
 
 @dataclass(frozen=True)
 class Tornado:
-    """One input's bar: the troops needed at its low and its high end (None: no level meets)."""
+    """One input's bar: the troops needed at its low and its high end (`SizeResult.needed`: with a target
+    out of the troops' reach, the troops that meet every other target; None: no level meets)."""
 
     input: Input
     low_value: float | int
@@ -145,7 +146,7 @@ def one_at_a_time(
         hi_v = input_value(s, inp.path, inp.high)
         lo = size_at(s, source, settings, {inp.path: lo_v}, progress)
         hi = size_at(s, source, settings, {inp.path: hi_v}, progress)
-        bars.append(Tornado(inp, lo_v, hi_v, lo.answer, hi.answer, lo, hi))
+        bars.append(Tornado(inp, lo_v, hi_v, lo.needed, hi.needed, lo, hi))
     bars.sort(key=lambda b: -b.swing if not math.isnan(b.swing) else math.inf)
     return base, bars
 
@@ -165,9 +166,25 @@ class MorrisResult:
     effects: dict[str, dict[str, dict[str, float]]]  # output -> input -> {mu, mu_star, sigma, mu_star_conf}
 
     def ranking(self, output: str) -> list[str]:
-        """The inputs by μ* on `output`, largest first."""
+        """The inputs by μ* on `output`, largest first; none if no input moves it (every μ* zero: a
+        ranking would only be the order the inputs were given in)."""
         eff = self.effects.get(output, {})
+        if not any(e["mu_star"] > 0 for e in eff.values()):
+            return []
         return sorted(eff, key=lambda k: -eff[k]["mu_star"])
+
+    def targets_ranking(self) -> list[str]:
+        """The inputs by their μ* on the targets' own metrics, each output's μ* divided by its largest
+        (units cancel) and averaged over the outputs some input moves: the ranking to read when
+        P(every target met) does not move (a target no input reaches keeps it at 0)."""
+        score: dict[str, float] = {}
+        for output, eff in self.effects.items():
+            top = max((e["mu_star"] for e in eff.values()), default=0.0)
+            if output == P_ALL or not top > 0:
+                continue
+            for name, e in eff.items():
+                score[name] = score.get(name, 0.0) + e["mu_star"] / top
+        return sorted((k for k in score if score[k] > 0), key=lambda k: -score[k])
 
 
 P_ALL = "p_all_met"

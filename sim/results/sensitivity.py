@@ -173,7 +173,7 @@ def _ranking(bars: Sequence[Any], m: Any) -> list[str]:
     without a tornado."""
     mu = m.effects.get(P_ALL, {}) if m is not None else {}
     if not bars:
-        return list(m.ranking(P_ALL)) if m is not None else []
+        return (m.ranking(P_ALL) or m.targets_ranking()) if m is not None else []
 
     def key(b: Any) -> tuple[float, float]:
         swing = b.swing if not math.isnan(b.swing) else -1.0
@@ -239,8 +239,10 @@ def write_sensitivity_tables(work: Path, result: SensitivityResult, answer: dict
     if m is not None:
         mrows = []
         for output, eff in m.effects.items():
-            for rank, name in enumerate(m.ranking(output), start=1):
+            ranked = m.ranking(output)  # empty when no input moves this output: every row kept, unranked
+            for i, name in enumerate(ranked or list(eff), start=1):
                 e = eff[name]
+                rank = i if ranked else ""
                 mrows.append([output, name, e["mu"], e["mu_star"], e["sigma"], e["mu_star_conf"], rank])
         write_table(
             work / "morris.csv", ["output", "input", "mu", "mu_star", "sigma", "mu_star_conf", "rank"], mrows

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from sim.experiment.sensitivity import MorrisResult
 from sim.results.sensitivity import run_sensitivity
 from sim.results.sizing import run_size
 from sim.scenario.loader import scenario_yaml
@@ -87,3 +89,17 @@ def test_morris_alone_at_a_given_level_ranks_by_mu_star(toy: Path, tmp_path: Pat
     assert found.result.morris is not None
     assert found.result.morris.troops == 20
     assert found.answer["morris_replications"] == 3 * 3 * 8
+
+
+def test_with_p_all_met_stuck_at_zero_the_inputs_are_ranked_by_the_targets_metrics() -> None:
+    # P(every target met) is 0 at every point (a target no input reaches): μ* is 0 for every input, so
+    # ranking by it would only repeat the order given; the targets' own metrics decide instead.
+    effects = {
+        "p_all_met": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.0}},
+        "post_coverage": {"a": {"mu_star": 0.001}, "b": {"mu_star": 0.004}},
+        "escort_within_15min_frac": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.2}},
+        "air_coverage": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.0}},
+    }
+    m = MorrisResult(435, 4, 4, 20, np.zeros((2, 2)), {}, effects)  # type: ignore[arg-type]
+    assert m.ranking("p_all_met") == []
+    assert m.targets_ranking() == ["b", "a"]
