@@ -364,7 +364,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         if not ranking:
             print(
                 "    no input moves it (a target is missed at every point); the inputs are ranked by "
-                "their effects on the targets' own metrics (morris.csv)"
+                "their effects on each target's own P(met in one replication) (morris.csv)"
             )
         for name in ranking:
             e = m.effects["p_all_met"][name]

@@ -174,20 +174,19 @@ class MorrisResult:
         return sorted(eff, key=lambda k: -eff[k]["mu_star"])
 
     def targets_ranking(self) -> list[str]:
-        """The inputs by their μ* on the targets' own metrics, each output's μ* divided by its largest
-        (units cancel) and averaged over the outputs some input moves: the ranking to read when
-        P(every target met) does not move (a target no input reaches keeps it at 0)."""
+        """The inputs by the sum of their μ* on each target's own P(met in one replication) (outputs
+        `met:TARGET`, all probabilities, so they add up): the ranking to read when P(every target met)
+        does not move (a target no input reaches keeps it at 0)."""
         score: dict[str, float] = {}
         for output, eff in self.effects.items():
-            top = max((e["mu_star"] for e in eff.values()), default=0.0)
-            if output == P_ALL or not top > 0:
-                continue
-            for name, e in eff.items():
-                score[name] = score.get(name, 0.0) + e["mu_star"] / top
+            if output.startswith(MET):
+                for name, e in eff.items():
+                    score[name] = score.get(name, 0.0) + e["mu_star"]
         return sorted((k for k in score if score[k] > 0), key=lambda k: -score[k])
 
 
 P_ALL = "p_all_met"
+MET = "met:"  # prefix of each target's P(met in one replication) among Morris's outputs
 
 
 def morris(
@@ -200,8 +199,9 @@ def morris(
     seed: int,
     levels: int = 4,
 ) -> MorrisResult:
-    """Morris elementary effects of the inputs on P(every target met) and on each target's column mean,
-    at `troops`, every point on replications 0..n-1 of the same seed."""
+    """Morris elementary effects of the inputs on P(every target met), on each target's P(met in one
+    replication) (`met:TARGET`) and on each target's column mean, at `troops`, every point on
+    replications 0..n-1 of the same seed."""
     from SALib.analyze import morris as analyze  # imported here: only sensitivity needs SALib
     from SALib.sample import morris as sample
 
@@ -213,7 +213,8 @@ def morris(
     }
     x = sample.sample(problem, trajectories, num_levels=levels, seed=seed)
     specs = target_specs(s)
-    outputs = [P_ALL, *dict.fromkeys(sp.column for sp in specs)]
+    met_outputs = {MET + sp.name: sp for sp in specs}
+    outputs = [P_ALL, *met_outputs, *dict.fromkeys(sp.column for sp in specs)]
     y = {o: np.full(len(x), np.nan) for o in outputs}
     for k, row in enumerate(x):
         values = {i.path: input_value(s, i.path, v) for i, v in zip(inputs, row, strict=True)}
@@ -221,7 +222,9 @@ def morris(
         key = "morris:" + ",".join(f"{p}={v}" for p, v in values.items())
         cols = source(key, scenario, troops, replications)
         y[P_ALL][k] = float(all_met_per_replication(cols, target_specs(scenario)).mean())
-        for o in outputs[1:]:
+        for o, sp in met_outputs.items():
+            y[o][k] = float(all_met_per_replication(cols, [sp]).mean())
+        for o in outputs[1 + len(met_outputs) :]:
             values_o = cols.get(o)
             if values_o is not None:
                 finite = values_o[np.isfinite(values_o)]

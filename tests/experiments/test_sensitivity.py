@@ -93,12 +93,13 @@ def test_morris_alone_at_a_given_level_ranks_by_mu_star(toy: Path, tmp_path: Pat
 
 def test_with_p_all_met_stuck_at_zero_the_inputs_are_ranked_by_the_targets_metrics() -> None:
     # P(every target met) is 0 at every point (a target no input reaches): μ* is 0 for every input, so
-    # ranking by it would only repeat the order given; the targets' own metrics decide instead.
+    # ranking by it would only repeat the order given; each target's own P(met) decides instead, summed.
     effects = {
         "p_all_met": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.0}},
-        "post_coverage": {"a": {"mu_star": 0.001}, "b": {"mu_star": 0.004}},
-        "escort_within_15min_frac": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.2}},
-        "air_coverage": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.0}},
+        "met:post coverage": {"a": {"mu_star": 0.05}, "b": {"mu_star": 0.0}},
+        "met:escort": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.2}},
+        "met:air coverage": {"a": {"mu_star": 0.0}, "b": {"mu_star": 0.0}},
+        "post_coverage": {"a": {"mu_star": 0.9}, "b": {"mu_star": 0.0}},  # a column mean: not summed
     }
     m = MorrisResult(435, 4, 4, 20, np.zeros((2, 2)), {}, effects)  # type: ignore[arg-type]
     assert m.ranking("p_all_met") == []
