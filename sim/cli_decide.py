@@ -180,33 +180,37 @@ def _printer(quiet: bool) -> Any:
     return show
 
 
-def _cmd_size(args: argparse.Namespace) -> int:
+def _decision(args: argparse.Namespace, command: str, **settings: Any) -> Any:
+    """Start `command` (size, allocate or sensitivity) on the scenario with the options every decision
+    shares and its own `settings`, or, with --resume, finish the folder with the settings it kept."""
     from sim import api  # the experiment machinery: imported by the command that runs it
 
+    runner: dict[str, Any] = {
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "progress": _printer(args.quiet),
+    }
     if args.resume:
         if args.scenario:
             raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
-        outcome = api.resume_size(
-            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
-        )
-    else:
-        if not args.scenario:
-            raise BadExperiment("`size` needs a scenario file")
-        outcome = api.size_outcome(
-            args.scenario,
-            path=args.vary,
-            resolution=args.resolution,
-            replications=args.replications,
-            max_replications=args.max_replications,
-            budget=args.budget,
-            seed=args.seed,
-            sets=set_overrides(args),
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            command_line=args.command_line,
-            progress=_printer(args.quiet),
-        )
+        return getattr(api, f"resume_{command}")(args.resume, **runner)
+    if not args.scenario:
+        raise BadExperiment(f"`{command}` needs a scenario file")
+    return getattr(api, f"{command}_outcome")(
+        args.scenario,
+        replications=args.replications,
+        max_replications=args.max_replications,
+        seed=args.seed,
+        sets=set_overrides(args),
+        out=args.out,
+        command_line=args.command_line,
+        **runner,
+        **settings,
+    )
+
+
+def _cmd_size(args: argparse.Namespace) -> int:
+    outcome = _decision(args, "size", path=args.vary, resolution=args.resolution, budget=args.budget)
     r = outcome.result
     what = "troops" if r.path == TROOPS else r.path
     if r.answer is None:
@@ -256,34 +260,15 @@ def _cmd_size(args: argparse.Namespace) -> int:
 
 
 def _cmd_allocate(args: argparse.Namespace) -> int:
-    from sim import api  # the experiment machinery: imported by the command that runs it
-
-    if args.resume:
-        if args.scenario:
-            raise BadExperiment("--resume takes its settings from the folder: drop the scenario")
-        outcome = api.resume_allocate(
-            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
-        )
-    else:
-        if not args.scenario:
-            raise BadExperiment("`allocate` needs a scenario file")
-        outcome = api.allocate_outcome(
-            args.scenario,
-            total=args.total,
-            step=args.step,
-            resolution=args.resolution,
-            replications=args.replications,
-            max_replications=args.max_replications,
-            budget=args.budget,
-            rounds=args.rounds,
-            seed=args.seed,
-            sets=set_overrides(args),
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            command_line=args.command_line,
-            progress=_printer(args.quiet),
-        )
+    outcome = _decision(
+        args,
+        "allocate",
+        total=args.total,
+        step=args.step,
+        resolution=args.resolution,
+        budget=args.budget,
+        rounds=args.rounds,
+    )
     a = outcome.answer
     r = outcome.result
     if a["total_given"] is None:
@@ -316,37 +301,20 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim import api  # the experiment machinery: imported by the command that runs it
-
-    if args.resume:
-        if args.scenario or args.vary:
-            raise BadExperiment("--resume takes its settings from the folder: drop the scenario and --vary")
-        outcome = api.resume_sensitivity(
-            args.resume, workers=args.workers, scheduler=args.scheduler, progress=_printer(args.quiet)
-        )
-    else:
-        if not args.scenario:
-            raise BadExperiment("`sensitivity` needs a scenario file")
-        if not args.vary:
-            raise BadExperiment("`sensitivity` needs at least one --vary PATH=LOW:HIGH")
-        outcome = api.sensitivity_outcome(
-            args.scenario,
-            vary=tuple(args.vary),
-            resolution=args.resolution,
-            replications=args.replications,
-            max_replications=args.max_replications,
-            trajectories=args.trajectories,
-            morris_replications=args.morris_replications,
-            troops=args.troops,
-            tornado=args.tornado,
-            seed=args.seed,
-            sets=set_overrides(args),
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            command_line=args.command_line,
-            progress=_printer(args.quiet),
-        )
+    if args.resume and args.vary:
+        raise BadExperiment("--resume takes its settings from the folder: drop the scenario and --vary")
+    if not args.resume and args.scenario and not args.vary:
+        raise BadExperiment("`sensitivity` needs at least one --vary PATH=LOW:HIGH")
+    outcome = _decision(
+        args,
+        "sensitivity",
+        vary=tuple(args.vary),
+        resolution=args.resolution,
+        trajectories=args.trajectories,
+        morris_replications=args.morris_replications,
+        troops=args.troops,
+        tornado=args.tornado,
+    )
     a = outcome.answer
     if outcome.result.base is None:
         print("sensitivity (Morris only, no size run); what it depends on, most first:")
