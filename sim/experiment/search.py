@@ -115,8 +115,10 @@ class Evidence:
 
     @property
     def failing(self) -> TargetCheck | None:
-        """The first target not met (the one to name), None when every target is met."""
-        return next((c for c in self.checks if not c.met), None)
+        """The target to name, None when every target is met: the first plainly missed (its estimate
+        misses the limit), else the first undecided (only replications are short)."""
+        missed = [c for c in self.checks if not c.met]
+        return next((c for c in missed if c.status != "undecided"), missed[0] if missed else None)
 
     @property
     def needed(self) -> int | None:

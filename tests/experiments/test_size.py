@@ -268,3 +268,15 @@ def test_a_target_only_replications_can_show_is_not_left_out() -> None:
     source = FakeSource(dict.fromkeys(range(0, 10_000, 5), 0.9901))
     result = size_search(tiny(ONE_TARGET), source, SizeSettings(5, 4, 4, None, 50, high=9_995))
     assert result.reachable is None
+
+
+def test_a_level_names_a_target_plainly_missed_before_one_only_undecided() -> None:
+    # coverage 0.99025 on 4 scattered replications clears 0.99 but its interval does not (undecided); a
+    # critical gap in every replication plainly misses <= 0.05: the level is named by what the input
+    # would have to fix, not by what more replications would show
+    s = tiny(TWO_TARGETS)
+    cols = {"post_coverage": np.array([0.995, 0.985, 0.999, 0.982]), "critical_gap": np.ones(4)}
+    ev = judge(50, cols, target_specs(s))
+    assert [c.status for c in ev.checks if not c.met] == ["undecided", "not met"]
+    assert ev.failing is not None
+    assert ev.failing.metric == "critical_gap"
