@@ -575,7 +575,7 @@ class CityBoard:
                 self.rec.log(now, "gap", self.city, post.site, post.name, detail)
 
     def _start(self, task: Task, avail: dict[Key, int], busy: dict[Key, int], now: float) -> bool:
-        if sum(avail[k] for k in task.keys) < task.size:
+        if self._free_for(task, avail) < task.size:
             return False
         self._take(task, task.size, avail, busy)
         task.started_h = now

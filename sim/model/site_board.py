@@ -43,7 +43,7 @@ from collections.abc import Callable
 import simpy
 
 from sim.model.board import CityBoard, Crew, Key, PostSlot, Task
-from sim.model.record import Gap, Recorder
+from sim.model.record import Recorder
 
 __all__ = ["ARRIVING", "CENTRE", "SiteBoard"]
 
@@ -544,19 +544,6 @@ class SiteBoard(CityBoard):
         task.drawn[crew] = task.drawn.get(crew, 0) + n
         if task not in crew.tasks:
             crew.tasks.append(task)
-
-    def _start(self, task: Task, avail: dict[Key, int], busy: dict[Key, int], now: float) -> bool:
-        if self._free_for(task, avail) < task.size:
-            return False
-        self._take(task, task.size, avail, busy)
-        task.started_h = now
-        if now > task.requested_h:
-            self.rec.gap(
-                Gap(task.kind, task.name, self.city, task.site, task.requested_h, now,
-                    task.size, False, task.forces)
-            )  # fmt: skip
-        task.event.succeed(task)
-        return True
 
     def _settle_arrivals(self) -> None:
         """People arriving on shift and not sent anywhere go to the reserve, unless a crew of their pool
