@@ -101,9 +101,7 @@ def resume_allocate(
     render: Render | None = None,
 ) -> AllocateOutcome:
     """Finish an interrupted `allocate` with the settings it started with."""
-    request = resume_request(folder)
-    assert request.scenario is not None
-    s, _, _ = base_scenario(request.scenario, request.sets)
+    s, request = resume_request(folder)
     return _allocate(s, request, folder, workers, scheduler, progress, render, resume=True)
 
 

@@ -232,8 +232,9 @@ def open_folder(
     return DecideFolder(work, request)
 
 
-def resume_request(folder: str | os.PathLike[str]) -> DecideRequest:
-    """The request kept in an interrupted decision folder, its scenario file checked unchanged."""
+def resume_request(folder: str | os.PathLike[str]) -> tuple[Scenario, DecideRequest]:
+    """The request kept in an interrupted decision folder and its scenario (with its `--set`
+    overrides), the file read once and checked unchanged."""
     work = Path(folder)
     if not work.name.endswith(INCOMPLETE):
         work = incomplete_path(work)
@@ -243,9 +244,10 @@ def resume_request(folder: str | os.PathLike[str]) -> DecideRequest:
     request = DecideRequest.from_json(read_json(meta))
     if request.scenario is None:
         raise BadExperiment(f"{folder} was run on a scenario object, not a file: it cannot be resumed")
-    if load_source(request.scenario).sha256 != request.sha256:
+    src = load_source(request.scenario, request.sets)
+    if src.sha256 != request.sha256:
         raise BadExperiment(f"{request.scenario} has changed since the run started: cannot resume {folder}")
-    return request
+    return src.scenario, request
 
 
 def check_run_options(workers: int | None, scheduler: Any) -> int:

@@ -110,9 +110,7 @@ def resume_sensitivity(
     render: Render | None = None,
 ) -> SensitivityOutcome:
     """Finish an interrupted `sensitivity` with the settings it started with."""
-    request = resume_request(folder)
-    assert request.scenario is not None
-    s, _, _ = base_scenario(request.scenario, request.sets)
+    s, request = resume_request(folder)
     return _sensitivity(s, request, folder, workers, scheduler, progress, render, resume=True)
 
 

@@ -131,9 +131,7 @@ def resume_size(
     render: Render | None = None,
 ) -> SizeOutcome:
     """Finish an interrupted `size` with the settings it started with."""
-    request = resume_request(folder)
-    assert request.scenario is not None
-    s, _, _ = base_scenario(request.scenario, request.sets)
+    s, request = resume_request(folder)
     return _size(s, request, folder, workers, scheduler, progress, render, resume=True)
 
 
