@@ -551,10 +551,13 @@ class CityBoard:
             self._pools = {k: _PoolPosts(k, posts) for k, posts in self._posts_by_pool().items()}
         pools = self._pools
         # People free at the walk's start, less those taken by tasks started so far in this walk.
-        free = {k: self.on_duty[k] - self.held[k] for k in self.on_duty}
-        delta = {}
-        for k, n in free.items():
-            diff = n - self.idle.get(k, 0) - (pools[k].took.total if k in pools else 0)
+        free: dict[Key, int] = {}
+        delta: dict[Key, int] = {}
+        held, idle = self.held, self.idle
+        for k, on in self.on_duty.items():
+            free[k] = n = on - held[k]
+            pool = pools.get(k)
+            diff = n - idle.get(k, 0) - (pool.took.total if pool is not None else 0)
             if diff:
                 delta[k] = diff
         # Demands to look at again whatever the deltas: changed posts, new tasks, and due swaps.
@@ -589,12 +592,12 @@ class CityBoard:
         for task in reversed(started):
             self.rec.queue_change(now, task.kind, -1)
             del self.waiting[bisect.bisect_left(self.waiting, task.order, key=lambda t: t.order)]
-        idle, busy = {}, {}
+        self.idle, self.busy = {}, {}
         for k, n in free.items():
-            on_posts = pools[k].took.total if k in pools else 0
-            idle[k] = n - on_posts
-            busy[k] = self.held[k] + on_posts
-        self.idle, self.busy = idle, busy
+            pool = pools.get(k)
+            on_posts = pool.took.total if pool is not None else 0
+            self.idle[k] = n - on_posts
+            self.busy[k] = held[k] + on_posts
 
     def _posts_by_pool(self) -> dict[Key, list[PostSlot]]:
         """Each pool's posts, in priority order."""
@@ -640,12 +643,15 @@ class CityBoard:
     def _restaff(self, post: PostSlot, free: dict[Key, int], delta: dict[Key, int], now: float) -> list[Key]:
         """Staff a post afresh from the people free when it is reached (as `_staff`); record what it
         takes and wants, and the change in what it takes in `delta`. Returns the pools it changed."""
-        assert self._pools is not None
+        pools = self._pools
+        assert pools is not None
         need = post.required
         took: dict[Key, int] = {}
         wanted: dict[Key, int] = {}
         for k in post.keys:
-            a = self._free_before(k, post.order, free) - took.get(k, 0)
+            if not need:
+                break
+            a = free[k] - pools[k].took.prefix(post.index[k]) - took.get(k, 0)
             take = a if a < need else need
             took[k] = took.get(k, 0) + take
             need -= take
@@ -653,7 +659,7 @@ class CityBoard:
                 wanted[k] = 1
         moved = []
         for k in dict.fromkeys(post.keys):
-            pool, i = self._pools[k], post.index[k]
+            pool, i = pools[k], post.index[k]
             diff = took.get(k, 0) - post.took.get(k, 0)
             if diff:
                 pool.took.add(i, diff)

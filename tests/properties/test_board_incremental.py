@@ -9,7 +9,9 @@ default) and once with the full walk (`_assign_all`), and compared whole, in ord
   responses asked for, given up on or released, all on a quarter-hour grid so that many changes fall
   in the same instant;
 - random whole scenarios (`tests.helpers.validation_strategies`), with up to twelve more posts so that
-  a city's board holds many demands on the same pools.
+  a city's board holds many demands on the same pools;
+- every shipped scenario (the reference and the examples: staged teams, aircrews, air alerts, which
+  the random scenarios do not draw).
 
 What is compared: every trace line in its order, the gaps in the order recorded, every post's and
 pool's person-hour books, the waiting-queue steps, when each task started and with which crews' people,
@@ -29,13 +31,15 @@ from hypothesis import strategies as st
 from sim.model import run_replication
 from sim.model.board import CityBoard
 from sim.model.record import DutyTotals, PostTotals, Recorder
-from sim.scenario import Scenario
+from sim.scenario import Scenario, load_scenario
 from sim.scenario.checks import check_scenario
+from tests.helpers import ROOT
 from tests.helpers.validation_strategies import scenario_data
 
 FORCES = ["f0", "f1", "f2"]
 QUARTERS = 48  # a script runs over 12 hours, on a 15-minute grid
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SCRIPTS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SCENARIOS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- scripts played on one board ---------------------------------------------------------------------
@@ -125,7 +129,7 @@ def _play(script: dict[str, Any], incremental: bool) -> str:
     )
 
 
-@SETTINGS
+@SCRIPTS
 @given(scripts())
 def test_incremental_board_equals_the_full_walk_on_random_scripts(script):
     assert _play(script, incremental=True) == _play(script, incremental=False)
@@ -169,7 +173,7 @@ def _fingerprint(s: Scenario, replication: int) -> str:
     )  # (repr: a record's NaN, for a movement that never started, equals itself)
 
 
-@SETTINGS
+@SCENARIOS
 @given(crowded_scenarios(), st.integers(0, 3))
 def test_incremental_board_equals_the_full_walk_on_random_scenarios(s, replication):
     fast = _fingerprint(s, replication)
@@ -177,3 +181,16 @@ def test_incremental_board_equals_the_full_walk_on_random_scenarios(s, replicati
         mp.setattr(CityBoard, "incremental", False)
         slow = _fingerprint(s, replication)
     assert fast == slow
+
+
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+    (ROOT / "scenarios" / "examples").glob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_incremental_board_equals_the_full_walk_on_shipped_scenarios(monkeypatch, path):
+    s = load_scenario(path)
+    fast = _fingerprint(s, 0)
+    monkeypatch.setattr(CityBoard, "incremental", False)
+    assert fast == _fingerprint(s, 0)
