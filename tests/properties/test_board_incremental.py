@@ -15,7 +15,8 @@ default) and once with the full walk (`_assign_all`), and compared whole, in ord
 
 What is compared: every trace line in its order, the gaps in the order recorded, every post's and
 pool's person-hour books, the waiting-queue steps, when each task started and with which crews' people,
-and (for scenarios) movements, responses and the event count.
+and (for scenarios) movements, responses and the event count. The prefix sums the board keeps
+(`_Fenwick`) are checked against plain sums.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import run_replication
-from sim.model.board import CityBoard
+from sim.model.board import CityBoard, _Fenwick
 from sim.model.record import DutyTotals, PostTotals, Recorder
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.checks import check_scenario
@@ -40,6 +41,27 @@ FORCES = ["f0", "f1", "f2"]
 QUARTERS = 48  # a script runs over 12 hours, on a 15-minute grid
 SCRIPTS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SCENARIOS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# -- the prefix sums it keeps ----------------------------------------------------------------------
+@given(
+    st.lists(st.integers(0, 9), min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(0, 9)), max_size=20),
+    st.integers(-2, 200),
+)
+def test_fenwick_prefix_sums_and_search_match_plain_sums(counts, changes, x):
+    tree = _Fenwick(len(counts))
+    for i, c in enumerate(counts):
+        tree.add(i, c)
+    for i, c in changes:  # set count i to c
+        i %= len(counts)
+        tree.add(i, c - counts[i])
+        counts[i] = c
+    sums = [sum(counts[:i]) for i in range(len(counts) + 1)]
+    assert [tree.prefix(i) for i in range(len(counts) + 1)] == sums
+    assert tree.total == sums[-1]
+    first = next((i for i in range(len(counts)) if sums[i + 1] >= x), len(counts))
+    assert tree.reaching(x) == first
 
 
 # -- scripts played on one board ---------------------------------------------------------------------
