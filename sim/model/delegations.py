@@ -63,13 +63,13 @@ class _Movements:
         env, board, rec = self.env, self.board, self.rec
         requested = env.now
         nan = float("nan")
-        record = MovementRecord(self.name, kind, board.city, origin, dest, due, requested, nan, nan)
-        rec.movements.append(record)
+        movement = (self.name, kind, board.city, origin, dest, due, requested)
+        rec.movements.append(MovementRecord(*movement, nan, nan))
         index = len(rec.movements) - 1
         task = board.request("escort", self.name, origin, self.d.escort_forces, self.team, self.priority)
         yield task.event
         started = env.now
-        rec.movements[index] = record = record._replace(started_h=started)
+        rec.movements[index] = MovementRecord(*movement, started, nan)  # not `_replace`: 3x the cost
         if rec.trace:
             wait = (started - requested) * 60
             rec.log(
@@ -83,7 +83,7 @@ class _Movements:
             rec.log(started, "movement", board.city, origin, self.name, f"{kind} {origin} -> {dest} starts")
         yield env.timeout(hold_h)
         board.release(task)
-        rec.movements[index] = record._replace(ended_h=env.now)
+        rec.movements[index] = MovementRecord(*movement, started, env.now)
         if rec.trace:
             rec.log(env.now, "movement", board.city, dest, self.name, f"{kind} ends at {dest}")
             rec.log(env.now, "escort", board.city, dest, self.name, "team released")

@@ -84,11 +84,10 @@ def _respond(
     if rec.trace:
         rec.log(raised, "incident", board.city, "", label, f"raised; team of {inc.team} needed")
     task = board.request("response", label, "", inc.forces, inc.team, inc.priority)
-    record = ResponseRecord(stream, board.city, raised, float("nan"), travel, inc.target_min)
-    rec.responses.append(record)
+    rec.responses.append(ResponseRecord(stream, board.city, raised, float("nan"), travel, inc.target_min))
     index = len(rec.responses) - 1
     yield task.event
-    rec.responses[index] = record._replace(dispatched_h=env.now)
+    rec.responses[index] = ResponseRecord(stream, board.city, raised, env.now, travel, inc.target_min)
     if rec.trace:
         wait = (env.now - raised) * 60
         rec.log(env.now, "response", board.city, "", label,

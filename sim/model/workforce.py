@@ -13,6 +13,7 @@ from simpy.events import ProcessGenerator
 from sim.model.board import CityBoard
 from sim.model.pools import apportion, crew_sizes, pools_at, pools_of
 from sim.model.record import Recorder
+from sim.model.simpy_compat import call_soon
 from sim.model.timeline import Clock
 from sim.scenario.schema import Force, ShiftPattern
 
@@ -177,17 +178,32 @@ def shift_rotation(
                 f"{present} present, {int(absent[i])} absent",
             )  # fmt: skip
         if leave < horizon:
-            env.process(_off_duty(env, board, force_name, role, label, leave - env.now, rec))
+            call_soon(env, _OffDuty(env, board, force_name, role, label, leave, rec).schedule)
 
 
-def _off_duty(
-    env: simpy.Environment, board: CityBoard, force: str, role: str, crew: str, after: float, rec: Recorder
-) -> ProcessGenerator:
-    yield env.timeout(after)
-    off = board.crew_off(force, role, crew)
-    if off is None:  # the same crew's next shift follows straight on
-        return
-    leaving, held = off
-    if rec.trace:
-        detail = f"{crew} off: {leaving} leave" + (f", {held} held over" if held else "")
-        rec.log(env.now, "shift", board.city, "", f"{force}.{role}", detail)
+class _OffDuty:
+    """A crew going off duty at `leave`, in two events where a process would take three and a generator.
+
+    `schedule` runs where the process's first step would (`call_soon`), so its timeout takes the same
+    place among same-time events; `go` runs when it fires, as the process's second step would.
+    """
+
+    def __init__(
+        self, env: simpy.Environment, board: CityBoard, force: str, role: str, crew: str, leave: float,
+        rec: Recorder,
+    ) -> None:  # fmt: skip
+        self.env, self.board, self.force, self.role, self.crew = env, board, force, role, crew
+        self.leave, self.rec = leave, rec
+
+    def schedule(self, _: simpy.Event) -> None:
+        self.env.timeout(self.leave - self.env.now).callbacks.append(self.go)
+
+    def go(self, _: simpy.Event) -> None:
+        board = self.board
+        off = board.crew_off(self.force, self.role, self.crew)
+        if off is None:  # the same crew's next shift follows straight on
+            return
+        leaving, held = off
+        if self.rec.trace:
+            detail = f"{self.crew} off: {leaving} leave" + (f", {held} held over" if held else "")
+            self.rec.log(self.env.now, "shift", board.city, "", f"{self.force}.{self.role}", detail)
