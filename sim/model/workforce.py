@@ -164,18 +164,18 @@ def shift_rotation(
     if np.any(p):
         absent = binomial_ppf(u, n, p)
     horizon = clock.horizon_h
-    for i, (st, leave, c) in enumerate(plan):
+    fresh_first = pattern.teams_from == "fresh_first"
+    # Python ints from here: numpy scalar arithmetic costs several times as much, once per shift
+    for (st, leave, c), present, away in zip(plan, (n - absent).tolist(), absent.tolist(), strict=True):
         arrive = max(0.0, st - handover)
         if arrive > env.now:
             yield env.timeout(arrive - env.now)
-        present = int(n[i] - absent[i])
         label = f"crew {c + 1}"
-        board.crew_on(force_name, role, label, present, leave, cap, pattern.teams_from == "fresh_first")
+        board.crew_on(force_name, role, label, present, leave, cap, fresh_first)
         if rec.trace:
             rec.log(
                 env.now, "shift", city, "", f"{force_name}.{role}",
-                f"{label} on until {clock.local(leave):%m-%d %H:%M}: "
-                f"{present} present, {int(absent[i])} absent",
+                f"{label} on until {clock.local(leave):%m-%d %H:%M}: {present} present, {away} absent",
             )  # fmt: skip
         if leave < horizon:
             call_soon(env, _OffDuty(env, board, force_name, role, label, leave, rec).schedule)
