@@ -21,7 +21,7 @@ from sim.model.staged import add_staged, incident_sites, staged_stream
 from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
 from sim.model.travel import TravelTimes
-from sim.model.workforce import outbreak_days, pools_of, shift_rotation
+from sim.model.workforce import outbreak_days, pools_of, shift_rotation, shifts
 from sim.scenario.schema import Delegation, IncidentStream, Scenario
 
 __all__ = ["run_replication"]
@@ -61,10 +61,12 @@ def run_replication(
 class _Plan:
     """What a replication builds from the scenario alone, whatever its seed, replication or troop level
     (which changes only the forces): the clocks and the requirement schedules of posts and air
-    stations. Built once per scenario and shared by its replications, which only read it."""
+    stations, the forces' shifts. Built once per scenario and shared by its replications, which only
+    read it."""
 
     clock: Clock
     clocks: dict[str, Clock]  # each city's own: the same instants on its wall clock
+    shifts: dict[tuple[str, str], list[tuple[float, float, int]]]  # (force, city): its shifts there
     post_steps: dict[str, list[tuple[float, int]]]
     station_steps: dict[str, list[tuple[float, int]]]
 
@@ -72,12 +74,17 @@ class _Plan:
     def of(cls, s: Scenario) -> _Plan:
         clock = Clock.of(s)
         clocks = {city: clock.in_zone(s.city_tz(city)) for city in s.cities}
+        rotas = {
+            (fname, city): shifts(force.shift, clocks[city])
+            for fname, force in s.forces.items()
+            for city in force.city_names
+        }
         posts = {name: requirement_steps(p, s, clocks[s.sites[p.site].city]) for name, p in s.posts.items()}
         stations = {
             name: requirement_steps(st, s, clocks[s.sites[st.over].city], default=st.count)
             for name, st in s.air_coverage.items()
         }
-        return cls(clock, clocks, posts, stations)
+        return cls(clock, clocks, rotas, posts, stations)
 
 
 _PLANS: dict[int, tuple[Scenario, _Plan]] = {}
@@ -153,6 +160,7 @@ def _add_shifts(b: _Build) -> None:
                         b.rec,
                         outbreaks.get(city),
                         b.clock,
+                        b.plan.shifts[fname, city],
                     )
                 )
 

@@ -131,6 +131,7 @@ def shift_rotation(
     rec: Recorder,
     outbreak: set[int] | None = None,
     strength_clock: Clock | None = None,
+    planned: list[tuple[float, float, int]] | None = None,
 ) -> ProcessGenerator:
     """Bring crews on and off duty for the whole run, drawing each shift's absences.
 
@@ -140,12 +141,13 @@ def shift_rotation(
     per shift, so that on common random numbers a larger crew never has fewer people present than a
     smaller one. Shifts (and outbreak days) are read on `clock`, the city's own; the force's strength
     steps on `strength_clock` (the scenario's; default `clock`), as they concern the whole force.
+    `planned` is `shifts(force.shift, clock)` where the caller has it already.
     """
     pattern = force.shift
     city = board.city
     handover = pattern.handover_min / 60
     cap = math.inf if pattern.max_holdover_h is None else pattern.max_holdover_h
-    plan = shifts(pattern, clock)
+    plan = shifts(pattern, clock) if planned is None else planned
     steps = strength_by_time(force, clock if strength_clock is None else strength_clock)
     sizes_at = [crew_sizes(pools.get((city, role), 0), pattern.crews) for _, pools in steps]
     step_from = [t for t, _ in steps]
