@@ -10,7 +10,13 @@ import simpy
 from sim.model.air import Aircraft, AirOps
 from sim.model.alerts import air_alert_stream
 from sim.model.board import CityBoard
-from sim.model.delegations import DelegationPlan, delegation_plan, delegation_process
+from sim.model.delegations import (
+    DelegationPlan,
+    DelegationTimes,
+    delegation_plan,
+    delegation_process,
+    delegation_times,
+)
 from sim.model.fuel import FuelStation, truck_fleet
 from sim.model.incidents import incident_stream, incident_times
 from sim.model.posts import post_schedule
@@ -60,13 +66,14 @@ def run_replication(
 @dataclass(frozen=True)
 class _Plan:
     """What a replication builds from the scenario alone, whatever its seed, replication or troop level
-    (which changes only the forces): the clocks and the requirement schedules of posts and air
-    stations, the forces' shifts. Built once per scenario and shared by its replications, which only
-    read it."""
+    (which changes only the forces): the clocks, the forces' shifts, the delegations' scheduled times,
+    the requirement schedules of posts and air stations. Built once per scenario and shared by its
+    replications, which only read it."""
 
     clock: Clock
     clocks: dict[str, Clock]  # each city's own: the same instants on its wall clock
     shifts: dict[tuple[str, str], list[tuple[float, float, int]]]  # (force, city): its shifts there
+    delegations: dict[str, DelegationTimes]
     post_steps: dict[str, list[tuple[float, int]]]
     station_steps: dict[str, list[tuple[float, int]]]
 
@@ -79,12 +86,15 @@ class _Plan:
             for fname, force in s.forces.items()
             for city in force.city_names
         }
+        delegations = {
+            name: delegation_times(d, clocks[s.sites[d.hotel].city]) for name, d in s.delegations.items()
+        }
         posts = {name: requirement_steps(p, s, clocks[s.sites[p.site].city]) for name, p in s.posts.items()}
         stations = {
             name: requirement_steps(st, s, clocks[s.sites[st.over].city], default=st.count)
             for name, st in s.air_coverage.items()
         }
-        return cls(clock, clocks, rotas, posts, stations)
+        return cls(clock, clocks, rotas, delegations, posts, stations)
 
 
 _PLANS: dict[int, tuple[Scenario, _Plan]] = {}
@@ -189,7 +199,8 @@ def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]
         board = b.boards[city]
         for k in range(d.count):
             name = dname if d.count == 1 else f"{dname}.{k + 1}"
-            plan = delegation_plan(name, d, b.clocks[city], b.streams[f"delegation.{name}"])
+            rng = b.streams[f"delegation.{name}"]
+            plan = delegation_plan(name, d, b.clocks[city], rng, b.plan.delegations[dname])
             b.env.process(
                 delegation_process(
                     b.env, board, b.rec, plan, d, team, tier.priority, b.travel, b.clock.horizon_h
