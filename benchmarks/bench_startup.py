@@ -7,8 +7,9 @@ a change of load on a shared machine falls on all of them alike:
      command. Bytecode is cached as an installation leaves it (in a temporary PYTHONPYCACHEPREFIX, warmed
      by one run), also where PYTHONDONTWRITEBYTECODE is set; the same with summit-sim's modules compiled
      on every run (an editable install under PYTHONDONTWRITEBYTECODE) is shown too. With `--before REV`,
-     the same command on summit-sim as it was at git revision REV (its files on PYTHONPATH, the same
-     interpreter and libraries): before and after under the same load.
+     the same command on summit-sim as it was at git revision REV (its code on PYTHONPATH, the same
+     interpreter and libraries; the scenario as it was then, if it is in the repository): before and
+     after under the same load.
   2. The floor under it: the interpreter alone; the interpreter importing only pydantic's models and
      PyYAML, which `validate` cannot do without; and those with the scenario's pydantic models built
      (`import sim.scenario`). numpy, which `validate` does without, is shown for comparison.
@@ -60,9 +61,11 @@ def timed_runs(
 
 
 def checkout(rev: str, folder: Path) -> Path:
-    """summit-sim's files at git revision `rev`, written to `folder` (for PYTHONPATH)."""
+    """summit-sim's code and scenarios at git revision `rev`, written to `folder` (for PYTHONPATH)."""
     folder.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "sim"], check=True, capture_output=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "sim", "scenarios"], check=True, capture_output=True
+    )
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder
 
@@ -97,9 +100,13 @@ def main() -> None:
         validate = [str(CLI), "validate", args.scenario]
         py = sys.executable
         commands = {"summit-sim validate": (validate, cached)}
-        if args.before:
-            old = {**cached, "PYTHONPATH": str(checkout(args.before, Path(tmp) / "before"))}
-            commands[f"  the same at {args.before}"] = (validate, old)
+        if args.before:  # the scenario as it was then too, if it is one of the repository's
+            then = checkout(args.before, Path(tmp) / "before")
+            scenario = Path(args.scenario).resolve()
+            if scenario.is_relative_to(ROOT):
+                scenario = then / scenario.relative_to(ROOT)
+            old = {**cached, "PYTHONPATH": str(then)}
+            commands[f"  the same at {args.before}"] = ([str(CLI), "validate", str(scenario)], old)
         commands |= {
             "  the same, summit-sim not compiled": (validate, no_bytecode),
             "python -c pass": ([py, "-c", "pass"], cached),
