@@ -1,18 +1,23 @@
 """How fast does the command start? `summit-sim validate` on the reference, and loading a x16 copy.
 
-Measured in one run on this machine:
+Measured in one run on this machine, the commands taking turns (one run of each, then again), so that
+a change of load on a shared machine falls on all of them alike:
   1. `summit-sim validate scenarios/apec2024_peru.yaml` in a fresh subprocess, wall and CPU time (user +
      system), median of several runs (target: <= 0.5 s wall): the start-up a planner waits for on every
      command. Bytecode is cached as an installation leaves it (in a temporary PYTHONPYCACHEPREFIX, warmed
      by one run), also where PYTHONDONTWRITEBYTECODE is set; the same with summit-sim's modules compiled
-     on every run (an editable install under PYTHONDONTWRITEBYTECODE) is shown too.
-  2. The floor under it: the interpreter alone, and the interpreter importing only numpy, pydantic and
-     PyYAML, which `validate` cannot do without.
+     on every run (an editable install under PYTHONDONTWRITEBYTECODE) is shown too. With `--before REV`,
+     the same command on summit-sim as it was at git revision REV (its code on PYTHONPATH, the same
+     interpreter and libraries; the scenario as it was then, if it is in the repository): before and
+     after under the same load.
+  2. The floor under it: the interpreter alone; the interpreter importing only pydantic's models and
+     PyYAML, which `validate` cannot do without; and those with the scenario's pydantic models built
+     (`import sim.scenario`). numpy, which `validate` does without, is shown for comparison.
   3. `load_scenario` of a x16 copy of the reference (benchmarks/scaled.py, written as YAML to a
      temporary file), median of several loads in this process (target: <= 1 s).
 On a machine shared with other work, wall time follows the load (printed); CPU time much less so.
 
-Usage: python benchmarks/bench_startup.py [SCENARIO] [--runs N]
+Usage: python benchmarks/bench_startup.py [SCENARIO] [--runs N] [--before REV]
 """
 
 from __future__ import annotations
@@ -38,17 +43,31 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("summit-sim")
 
 
-def timed_runs(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
-    """Wall and CPU (user + system) seconds of `cmd`, each run in a new process."""
-    wall, cpu = [], []
+def timed_runs(
+    commands: dict[str, tuple[list[str], dict[str, str]]], runs: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Wall and CPU (user + system) seconds of each command (name -> argv, environment), each run in a
+    new process, the commands taking turns."""
+    out: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in commands}
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        wall.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return wall, cpu
+        for name, (cmd, env) in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+            out[name][0].append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            out[name][1].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return out
+
+
+def checkout(rev: str, folder: Path) -> Path:
+    """summit-sim's code and scenarios at git revision `rev`, written to `folder` (for PYTHONPATH)."""
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "sim", "scenarios"], check=True, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
 
 
 def load_seconds(path: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -66,6 +85,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "apec2024_peru.yaml"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--before", metavar="REV", help="also time `validate` as summit-sim was at git REV")
     args = ap.parse_args()
     med = statistics.median
     load_before = os.getloadavg()[0]
@@ -78,15 +98,25 @@ def main() -> None:
         no_bytecode = {k: v for k, v in cached.items() if k != "PYTHONPYCACHEPREFIX"}
         no_bytecode["PYTHONDONTWRITEBYTECODE"] = "1"
         validate = [str(CLI), "validate", args.scenario]
-        timed_runs(validate, 1, cached)  # writes the bytecode, as an installation does
-        rows = {
-            "summit-sim validate": timed_runs(validate, args.runs, cached),
-            "  the same, summit-sim not compiled": timed_runs(validate, args.runs, no_bytecode),
-            "python -c pass": timed_runs([sys.executable, "-c", "pass"], args.runs, cached),
-            "python -c 'import numpy, pydantic, yaml'": timed_runs(
-                [sys.executable, "-c", "import numpy, pydantic, yaml"], args.runs, cached
-            ),
+        py = sys.executable
+        commands = {"summit-sim validate": (validate, cached)}
+        if args.before:  # the scenario as it was then too, if it is one of the repository's
+            then = checkout(args.before, Path(tmp) / "before")
+            scenario = Path(args.scenario).resolve()
+            if scenario.is_relative_to(ROOT):
+                scenario = then / scenario.relative_to(ROOT)
+            old = {**cached, "PYTHONPATH": str(then)}
+            commands[f"  the same at {args.before}"] = ([str(CLI), "validate", str(scenario)], old)
+        commands |= {
+            "  the same, summit-sim not compiled": (validate, no_bytecode),
+            "python -c pass": ([py, "-c", "pass"], cached),
+            "python -c 'import pydantic.main, yaml'": ([py, "-c", "import pydantic.main, yaml"], cached),
+            "python -c 'import sim.scenario'": ([py, "-c", "import sim.scenario"], cached),
+            "python -c 'import numpy'": ([py, "-c", "import numpy"], cached),
         }
+        for cmd, env in commands.values():  # writes the bytecode, as an installation does
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+        rows = timed_runs(commands, args.runs)
 
         x16 = copies(scenario_data(load_scenario(args.scenario)), 16)
         path = Path(tmp) / "x16.yaml"

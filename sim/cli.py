@@ -24,17 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 # Only what every command needs is imported here (`validate` is the lightest: the scenario and the
-# work estimate). SimPy and the model, rich, matplotlib, Jinja2, pandas, Dask and the experiment's
+# work estimate). numpy, SimPy and the model, rich, matplotlib, Jinja2, pandas, Dask and the experiment's
 # writers are imported by the commands that use them; tests/architecture/test_lazy_imports.py checks.
-from sim.experiment import BadExperiment, Interrupted, RunOptions, design_compare, design_run, design_sweep
+from sim.experiment import BadExperiment, RunOptions, design_compare, design_run, design_sweep
 from sim.experiment.design import Source, design_vary, design_warnings, load_source, replication_warnings
-from sim.experiment.execute import MAX_REPLICATIONS
 from sim.experiment.executors import BadScheduler, ClusterError
 from sim.experiment.feasibility import MAX_EVENTS, MAX_MEMORY_GB, check_limits, demand_warnings, work_estimate
-from sim.experiment.plan import MAX_TROOPS, MIN_PRECISION, parse_troops
-from sim.metrics import compute_metrics
+from sim.experiment.plan import MAX_REPLICATIONS, MAX_TROOPS, MIN_PRECISION, parse_troops
 from sim.results.files import IncompleteResults, atomic_folder, default_out, kept_folder, unused_out
-from sim.results.trace import write_trace_folder
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.summary import describe_scenario
 from sim.version import __version__
@@ -56,8 +53,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario.overlay import overlay_base
-
     src = source_with_sets(args, args.scenario)
     scenario = src.scenario
     limits = {"max_events": args.max_events, "max_memory_gb": args.max_memory}
@@ -66,7 +61,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         raise ScenarioError(problems)
     print(f"{args.scenario}: valid")
-    base = overlay_base(args.scenario)
+    base = src.files[1] if len(src.files) > 1 else None  # the base an overlay names
     if base is not None:
         _print_differences(f"an overlay on {os.path.normpath(base)}; what it changes", load_scenario(base),
                            load_scenario(args.scenario))  # fmt: skip
@@ -109,9 +104,11 @@ def _cmd_trace(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     _warn(demand_warnings(scenario, args.troops))
     out = Path(args.out) if args.out else unused_out(default_out("results", scenario.name, "trace"))
+    from sim.metrics import compute_metrics
     from sim.model import run_replication
     from sim.plots.files import save_trace_figures  # matplotlib: imported only by the commands that draw
     from sim.report.text import print_trace_summary
+    from sim.results.trace import write_trace_folder
 
     # The folder first, so that an --out that cannot be written is refused before the replication runs.
     with atomic_folder(out) as tmp:
@@ -623,7 +620,11 @@ def _run_command(args: argparse.Namespace) -> int:
             raise
         _say(str(e), "error")
         return EXIT_BAD_INPUT
-    except Interrupted as e:
+    except KeyboardInterrupt as e:
+        from sim.experiment import Interrupted  # (numpy) loaded already if an experiment was interrupted
+
+        if not isinstance(e, Interrupted):
+            raise
         _say(f"interrupted: {e.done:,} of {e.planned:,} replications kept in {e.folder}")
         _say(f"continue with: summit-sim {args.command} --resume {e.folder}")
         return EXIT_INTERRUPTED

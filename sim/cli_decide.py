@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.cli import (
     _max_replications,
@@ -19,8 +19,10 @@ from sim.cli import (
     set_overrides,
 )
 from sim.experiment.design import BadExperiment
-from sim.experiment.search import SearchStep, describe_evidence, level_label
 from sim.experiment.vary import TROOPS
+
+if TYPE_CHECKING:
+    from sim.experiment.search import SearchStep
 
 __all__ = ["add_decide_commands"]
 
@@ -169,6 +171,8 @@ def _printer(quiet: bool) -> Any:
     if quiet:
         return None
 
+    from sim.experiment.search import level_label  # (numpy) imported by the commands that search
+
     def show(step: SearchStep) -> None:
         ev = step.evidence
         verdict = "meets" if ev.meets else ("close" if ev.close else "fails")
@@ -210,6 +214,8 @@ def _decision(args: argparse.Namespace, command: str, **settings: Any) -> Any:
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
+    from sim.experiment.search import describe_evidence, level_label
+
     outcome = _decision(args, "size", path=args.vary, resolution=args.resolution, budget=args.budget)
     r = outcome.result
     what = "troops" if r.path == TROOPS else r.path

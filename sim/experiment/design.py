@@ -16,18 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sim.experiment.executors import Variant
 from sim.experiment.feasibility import check_limits, demand_warnings
 from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan, over_cap
 from sim.experiment.vary import TROOPS, Vary, apply_levels, level_label
 from sim.metrics import metric_columns, target_specs
-from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.scenario.overlay import scenario_sha256
+from sim.scenario import Scenario, ScenarioError
+from sim.scenario.loader import load_scenario_files
+from sim.scenario.overlay import files_sha256
 from sim.scenario.overrides import Overrides, override_texts, with_overrides
-from sim.stats import check_target, proportion_interval
+from sim.stats import check_target, unanimous_interval
 
 __all__ = [
     "BadExperiment",
@@ -56,13 +55,15 @@ class Source:
     """A scenario and where it came from: its file (None for a `Scenario` object), that file's sha256
     (for an overlay, of every file it is read from; of the canonical JSON for an object), so a resumed run
     can tell that its input has not changed, and the `PATH=VALUE` overrides applied to it. `label`, if
-    given, names the variant in the tables (`compare --variant NAME`)."""
+    given, names the variant in the tables (`compare --variant NAME`). `files` are the files it was read
+    from: the file, then for an overlay each base in turn (none for an object)."""
 
     scenario: Scenario
     path: str | None
     sha256: str
     overrides: tuple[str, ...] = ()
     label: str | None = None
+    files: tuple[Path, ...] = ()
 
 
 def load_source(
@@ -81,14 +82,14 @@ def load_source(
         src = Source(scenario, None, hashlib.sha256(text.encode()).hexdigest())
     else:
         path = Path(scenario)
-        loaded = load_scenario(path)
-        src = Source(loaded, str(path), scenario_sha256(path))
+        loaded, files = load_scenario_files(path)
+        src = Source(loaded, str(path), files_sha256(files), files=files)
     return _with(src, override_texts(overrides), label)
 
 
 def _with(src: Source, texts: tuple[str, ...], label: str | None) -> Source:
     scenario = with_overrides(src.scenario, texts) if texts else src.scenario
-    return Source(scenario, src.path, src.sha256, texts, label)
+    return Source(scenario, src.path, src.sha256, texts, label, src.files)
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,7 @@ def replication_warnings(s: Scenario, replications: int | None = None) -> list[s
     for spec in target_specs(s):
         if not spec.proportion or (spec.column == "critical_gap" and not has_critical):
             continue  # no critical post: P(critical gap) has nothing to measure, its target is moot
-        best = np.full(n, 0.0 if spec.bound == "ci_high" else 1.0)
-        iv = proportion_interval(best)
+        iv = unanimous_interval(0.0 if spec.bound == "ci_high" else 1.0, n)
         check = check_target(spec.name, spec.column, spec.bound, spec.limit, iv, True)
         if check.met:
             continue

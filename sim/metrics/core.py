@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the functions that use it: `validate` reads only `METRICS`
+    import numpy as np
 
-from sim.model.record import Gap, PostTotals, ReplicationRecord, Waiting
+    from sim.model.record import Gap, PostTotals, ReplicationRecord, Waiting
 
 __all__ = [
     "METRICS",
@@ -92,6 +94,8 @@ def escort_delays_min(r: ReplicationRecord) -> np.ndarray:
     """Each movement's escort delay (minutes) from the time it was due: its scheduled time, so that a
     knock-on delay from an earlier late movement counts (the request time for unscheduled trips, which
     are due when asked for); +inf for a movement no escort came for by the end."""
+    import numpy as np
+
     return np.array([m.delay_min() for m in r.movements], dtype=float)
 
 
@@ -124,6 +128,8 @@ def movements_unescorted(r: ReplicationRecord) -> float:
 
 def response_times_min(r: ReplicationRecord) -> np.ndarray:
     """Each incident's response time (wait for a team plus travel), +inf for one no team was sent to."""
+    import numpy as np
+
     return np.array([x.response_min if x.dispatched else math.inf for x in r.responses], dtype=float)
 
 
@@ -133,6 +139,8 @@ def percentile(values: np.ndarray, q: float) -> float:
     numpy interpolates between a finite value and inf as NaN; here the percentile is +inf as soon as
     the share of +inf values exceeds 1 - q/100 (the order statistics it needs are infinite).
     """
+    import numpy as np
+
     if not values.size:
         return NAN
     ordered = np.sort(values)  # +inf last
@@ -194,6 +202,8 @@ def unanswered_incidents(r: ReplicationRecord) -> float:
 def air_response_times_min(r: ReplicationRecord) -> np.ndarray:
     """Each air-alert incident's time to overhead (wait for an aircraft and crew, scramble, transit),
     +inf for one no aircraft was called for."""
+    import numpy as np
+
     return np.array([x.wait_min() for x in r.air_responses], dtype=float)
 
 

@@ -23,6 +23,7 @@ from sim.scenario.yaml_lines import DuplicateKey, LineMap, load_with_lines
 
 __all__ = [
     "load_scenario",
+    "load_scenario_files",
     "parse_scenario",
     "read_data",
     "read_text",
@@ -331,10 +332,17 @@ def _validate(data: dict[str, Any], lines: LineMap, file: str) -> Scenario:
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file (YAML; nothing in it is ever executed), or an overlay: a file
     whose `base:` names the scenario it changes (sim.scenario.overlay), validated as the merged whole."""
+    return load_scenario_files(path)[0]
+
+
+def load_scenario_files(path: str | os.PathLike[str]) -> tuple[Scenario, tuple[Path, ...]]:
+    """`load_scenario(path)` and the files it was read from: the file, then for an overlay each base in
+    turn (what `sim.scenario.overlay.scenario_files` finds by reading them again)."""
     name = str(path)
     data, lines = read_data(read_text(path), name)
     if "base" in data:
         from sim.scenario.overlay import resolve_overlay
 
-        return resolve_overlay(Path(path), data, lines).scenario
-    return _validate(data, lines, name)
+        overlay = resolve_overlay(Path(path), data, lines)
+        return overlay.scenario, overlay.files
+    return _validate(data, lines, name), (Path(path),)

@@ -23,6 +23,7 @@ import copy
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,15 @@ from sim.scenario.loader import _dotted, _validate, read_data, read_text
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import LineMap
 
-__all__ = ["BASE", "Overlay", "overlay_base", "resolve_overlay", "scenario_files", "scenario_sha256"]
+__all__ = [
+    "BASE",
+    "Overlay",
+    "files_sha256",
+    "overlay_base",
+    "resolve_overlay",
+    "scenario_files",
+    "scenario_sha256",
+]
 
 BASE = "base"
 _MAX_DEPTH = 32
@@ -196,7 +205,12 @@ def scenario_files(path: str | os.PathLike[str]) -> list[Path]:
 def scenario_sha256(path: str | os.PathLike[str]) -> str:
     """The sha256 of a scenario file; for an overlay, of the sha256s of every file it is read from, so
     that a change to a base is seen as a change to the overlay."""
-    files = scenario_files(path)
+    return files_sha256(scenario_files(path))
+
+
+def files_sha256(files: Sequence[Path]) -> str:
+    """`scenario_sha256` of the scenario read from `files` (`scenario_files`, or those that
+    `load_scenario_files` gives): the sha256 of the one file, or of the sha256s of each."""
     digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
     if len(digests) == 1:
         return digests[0]

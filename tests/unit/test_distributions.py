@@ -270,3 +270,12 @@ incidents:
     with pytest.raises(ScenarioError) as e:
         parse_scenario(text)
     assert [p.path for p in e.value.problems] == ["incidents.lima.travel_min"]
+
+
+def test_the_probability_guards_are_numpys_without_importing_it() -> None:
+    """The tight-truncation draw keeps p inside (0, 1) with numpy's own float limits, spelt in plain
+    Python so that loading a scenario needs no numpy."""
+    from sim.scenario import distributions
+
+    assert np.finfo(float).tiny == distributions._TINY
+    assert np.finfo(float).epsneg == distributions._EPS

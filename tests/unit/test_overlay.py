@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, scenario_data
-from sim.scenario.overlay import overlay_base, scenario_files, scenario_sha256
+from sim.scenario.loader import load_scenario_files
+from sim.scenario.overlay import files_sha256, overlay_base, scenario_files, scenario_sha256
 from sim.scenario.overrides import differences
 from tests.helpers import ROOT
 from tests.helpers.experiment_scenarios import SMALL
@@ -54,6 +55,9 @@ def test_an_overlay_is_the_full_file_it_stands_for(tmp_path: Path, base: Path) -
     assert overlay_base(overlay) == tmp_path / "sub" / "../base.yaml"
     assert overlay_base(base) is None
     assert scenario_files(overlay) == [overlay, tmp_path / "sub" / "../base.yaml"]
+    # what loading finds, without reading the files again
+    assert load_scenario_files(overlay) == (load_scenario(overlay), tuple(scenario_files(overlay)))
+    assert load_scenario_files(base) == (load_scenario(base), (base,))
 
 
 def test_a_list_replaces_the_whole_list_and_null_deletes_a_key(tmp_path: Path, base: Path) -> None:
@@ -127,6 +131,7 @@ def test_a_loop_and_a_missing_base_are_located_at_the_base_line(tmp_path: Path) 
 def test_the_sha256_of_an_overlay_changes_with_its_base(tmp_path: Path, base: Path) -> None:
     overlay = write(tmp_path, "o.yaml", "base: base.yaml\ntimezone: America/Lima\n")
     before = scenario_sha256(overlay)
+    assert files_sha256(load_scenario_files(overlay)[1]) == before
     write(tmp_path, "base.yaml", SMALL.replace("seed: 11", "seed: 12"))
     assert scenario_sha256(overlay) != before
     assert load_scenario(overlay).seed == 12

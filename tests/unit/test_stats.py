@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ from sim.stats import (
     paired_difference,
     proportion_interval,
     summarise,
+    unanimous_interval,
     wilson,
 )
 
@@ -79,6 +81,21 @@ def test_proportion_interval_is_wilson_and_rejects_non_binary_values():
     assert (iv.ci_low, iv.ci_high) == pytest.approx(wilson(2, 10))
     with pytest.raises(ValueError, match="0 or 1"):
         proportion_interval([0.0, 0.5])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 40, 1000, 100_000])
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_unanimous_interval_is_the_proportion_interval_of_n_equal_replications(n: int, value: float):
+    """What `validate` computes without numpy is, to the last bit, what the experiments compute."""
+    expected = dataclasses.astuple(proportion_interval(np.full(n, value)))
+    got = dataclasses.astuple(unanimous_interval(value, n))
+    assert [math.isnan(x) for x in got] == [math.isnan(x) for x in expected]
+    assert [x for x in got if not math.isnan(x)] == [x for x in expected if not math.isnan(x)]
+
+
+def test_unanimous_interval_rejects_a_value_that_is_no_proportion():
+    with pytest.raises(ValueError, match="0 or 1"):
+        unanimous_interval(0.5, 10)
 
 
 def test_paired_difference_is_the_interval_of_the_differences_over_complete_pairs():
