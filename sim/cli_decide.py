@@ -328,6 +328,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         print("sensitivity (Morris only, no size run); what it depends on, most first:")
     else:
         needed = "no level meets every target" if a["needed"] is None else f"{a['needed']} troops"
+        if a["needed"] is None and (a.get("reachable") or {}).get("answer") is not None:
+            needed += f"; {a['reachable']['answer']} troops meet every target troops can move"
         print(f"sensitivity: at the scenario's values {needed} (95%); what it depends on, most first:")
     for t in a["tornado"]:
         lo = "none" if t["needed_low"] is None else t["needed_low"]
@@ -336,7 +338,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     m = outcome.result.morris
     if m is not None:
         ranking = m.ranking("p_all_met")
-        print(f"  Morris on P(every target met) at {m.troops} troops ({a['morris_text']}):")
+        at = "the scenario's headcount" if m.troops is None else f"{m.troops} troops"
+        print(f"  Morris on P(every target met) at {at} ({a['morris_text']}):")
         if not ranking:
             print(
                 "    no input moves it (a target is missed at every point); the inputs are ranked by "

@@ -148,8 +148,11 @@ def _sensitivity(
         m = None
         if st["trajectories"]:
             level = st["troops"]
-            if level is None and base is not None and base.answer is not None:
-                level = int(base.answer)
+            if level is None and base is not None and base.needed is not None:
+                # with targets out of the troops' reach, the level that meets every other target: Morris
+                # there shows what moves the targets troops can buy (at the scenario's headcount they are
+                # all met and nothing moves them)
+                level = int(base.needed)
             n = st["morris_replications"] or settings.replications
             m = morris(s, inputs, store, level, st["trajectories"], n, request.seed)
     ranking = _ranking(bars, m)
@@ -192,6 +195,10 @@ def sensitivity_answer(result: SensitivityResult, replications: int) -> dict[str
         "command": "sensitivity",
         "needed": None if result.base is None else _num(result.base.answer),
         "status": "no size run (--troops given, no tornado)" if result.base is None else result.base.status,
+        "flat": [] if result.base is None else [c.describe() for c in result.base.flat],
+        "reachable": None
+        if result.base is None or result.base.reachable is None
+        else {"answer": _num(result.base.reachable.answer)},
         "top": result.ranking[:5],
         "ranking": result.ranking,
         "tornado": [

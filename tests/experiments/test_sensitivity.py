@@ -104,3 +104,32 @@ def test_with_p_all_met_stuck_at_zero_the_inputs_are_ranked_by_the_targets_metri
     m = MorrisResult(435, 4, 4, 20, np.zeros((2, 2)), {}, effects)  # type: ignore[arg-type]
     assert m.ranking("p_all_met") == []
     assert m.targets_ranking() == ["b", "a"]
+
+
+def test_with_a_target_out_of_reach_morris_runs_where_the_other_targets_are_met(tmp_path: Path) -> None:
+    # A critical tower only a one-person local force may staff: P(critical gap) is 1 at every troop level.
+    # Morris must run at the troops meeting every other target (`size`'s reachable answer), not at the
+    # scenario's headcount (it ran there: "at None troops", where nothing the troops move is short).
+    text = TOY.replace(
+        "targets: {post_coverage_min: 0.98, p_critical_gap_max: 0.25}",
+        "targets:\n  post_coverage_min: null\n  p_critical_gap_max: 0.25\n"
+        "  checks: [{metric: worst_post_coverage, force: us, min: 0.98}]",
+    ).replace(
+        "posts:",
+        "  local: {headcount: 1, cities: {lima: 1}}\nposts:\n"
+        "  tower: {site: lcc, required: 3, forces: [local], critical: true,\n"
+        '          daily: [{from: "00:00", to: "00:00"}]}',
+    )
+    path = tmp_path / "tower.yaml"
+    path.write_text(scenario_yaml(tiny(text, HEADER.replace("end: 2024-11-06", "end: 2024-11-05"))))
+    options = OPTIONS | {"trajectories": 2}
+    found = run_sensitivity(path, vary=VARY, tornado=False, out=tmp_path / "s", **options)
+    base = found.result.base
+    assert base is not None
+    assert base.answer is None
+    assert base.reachable is not None
+    assert base.reachable.answer is not None
+    assert found.result.morris is not None
+    assert found.result.morris.troops == int(base.reachable.answer)
+    assert found.answer["reachable"] == {"answer": int(base.reachable.answer)}
+    assert found.answer["flat"] == [c.describe() for c in base.flat]
