@@ -115,11 +115,23 @@ def morris_figure(rows: Sequence[dict[str, str]], output: str) -> Figure:
     fig = new_figure(7, 5)
     ax = fig.subplots()
     sel = [r for r in rows if r["output"] == output]
-    for r in sel:
-        x, y = _f(r["mu_star"]), _f(r["sigma"])
+    points = [(r["input"], _f(r["mu_star"]), _f(r["sigma"])) for r in sel]
+    title = f"Morris screening on {output}"
+    if not any(x > 0 for _, x, _ in points):
+        # the output does not move (a target missed at every point): each target's own P(met), summed
+        # per input, as the ranking does (sim.experiment.sensitivity.MorrisResult.targets_ranking)
+        summed: dict[str, list[float]] = {}
+        for r in rows:
+            if r["output"].startswith("met:"):
+                acc = summed.setdefault(r["input"], [0.0, 0.0])
+                acc[0] += _f(r["mu_star"])
+                acc[1] += _f(r["sigma"])
+        points = [(name, x, y) for name, (x, y) in summed.items()]
+        title = f"Morris screening on each target's P(met), summed ({output} does not move)"
+    for name, x, y in points:
         ax.scatter([x], [y], color="#1565c0")
-        ax.annotate(r["input"], (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(name, (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("μ* (mean |elementary effect|)")
     ax.set_ylabel("σ (spread of the effects)")
-    ax.set_title(f"Morris screening on {output}")
+    ax.set_title(title, fontsize=10)
     return fig

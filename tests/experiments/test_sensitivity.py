@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from sim.experiment.sensitivity import MorrisResult
+from sim.plots.decide import morris_figure
 from sim.results.sensitivity import run_sensitivity
 from sim.results.sizing import run_size
 from sim.scenario.loader import scenario_yaml
@@ -133,3 +134,18 @@ def test_with_a_target_out_of_reach_morris_runs_where_the_other_targets_are_met(
     assert found.result.morris.troops == int(base.reachable.answer)
     assert found.answer["reachable"] == {"answer": int(base.reachable.answer)}
     assert found.answer["flat"] == [c.describe() for c in base.flat]
+
+
+def test_the_morris_figure_shows_the_targets_when_p_all_met_does_not_move() -> None:
+    rows = [
+        {"output": "p_all_met", "input": "a", "mu_star": "0", "sigma": "0"},
+        {"output": "p_all_met", "input": "b", "mu_star": "0", "sigma": "0"},
+        {"output": "met:escort", "input": "a", "mu_star": "0.25", "sigma": "0.1"},
+        {"output": "met:qrf", "input": "a", "mu_star": "0.5", "sigma": "0.2"},
+        {"output": "met:escort", "input": "b", "mu_star": "0.125", "sigma": "0"},
+        {"output": "post_coverage", "input": "b", "mu_star": "9", "sigma": "9"},  # a column mean: not summed
+    ]
+    ax = morris_figure(rows, "p_all_met").axes[0]
+    assert "summed" in ax.get_title()
+    points = {t.get_text(): t.xy for t in ax.texts}
+    assert points == {"a": (0.75, pytest.approx(0.3)), "b": (0.125, 0.0)}
