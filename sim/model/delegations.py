@@ -162,5 +162,6 @@ def delegation_process(
 def _unscheduled(
     env: simpy.Environment, mv: _Movements, site: str, t: float, duration_h: float
 ) -> ProcessGenerator:
-    yield env.timeout(t - env.now)
+    # `t` is not before the arrival, but the clock may have reached the arrival a rounding error past it
+    yield env.timeout(max(0.0, t - env.now))
     yield from mv.move("unscheduled", site, site, t, duration_h)
