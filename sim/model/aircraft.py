@@ -150,6 +150,10 @@ class AirContext:
         self.on_station: dict[str, tuple[str, int, float]] = {}  # aircraft -> (station, slot, since)
         self.rosters: dict[str, CrewRoster] = {}  # type -> its dedicated aircrews
         self._lead: dict[tuple[tuple[str, ...], str], float] = {}  # `lead_h`'s answers for this fleet
+        # (type, base, site) -> transit hours, and whether it reaches: the fleet is matched to requests
+        # by scanning the ready aircraft, so these are asked for every aircraft at every match
+        self._transit: dict[tuple[str, str, str], float] = {}
+        self._reaches: dict[tuple[str, str, str], bool] = {}
 
     def add_aircraft(self, ac: Aircraft) -> None:
         """Put an aircraft in the run, ready at its base (and its type's aircrews, if it has any)."""
@@ -163,13 +167,24 @@ class AirContext:
     # -- geometry and tankers ------------------------------------------------------------------
     def transit_h(self, ac: Aircraft, over: str) -> float:
         """Hours for `ac` to fly from its base to the site `over`."""
-        return self.site_km(ac.base, over) / (ac.t.cruise_kt * KT_TO_KMH)
+        key = (ac.type_name, ac.base, over)
+        hours = self._transit.get(key)
+        if hours is None:
+            hours = self._transit[key] = self.site_km(ac.base, over) / (ac.t.cruise_kt * KT_TO_KMH)
+        return hours
 
     def reaches(self, ac: Aircraft, over: str) -> bool:
         """Whether `ac`, fuelled, can fly from its base to `over` and back with `MIN_ON_STATION_H` there:
         within its endurance less the reserve, and within its crew's duty (`crew_duty_h` airborne, or with
         aircrews `max_duty_h` less preflight and postflight). `validate` refuses a requirement no base of
         its type can reach; this keeps aircraft of farther bases from being sent."""
+        key = (ac.type_name, ac.base, over)
+        ok = self._reaches.get(key)
+        if ok is None:
+            ok = self._reaches[key] = self._reaches_from_base(ac, over)
+        return ok
+
+    def _reaches_from_base(self, ac: Aircraft, over: str) -> bool:
         t, need = ac.t, 2 * self.transit_h(ac, over) + MIN_ON_STATION_H
         if need + t.reserve_min / 60 > t.endurance_h:
             return False
