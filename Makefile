@@ -20,11 +20,11 @@ DEMO := results/apec2024_peru
 demo: $(STAMP)
 	$(BIN)/summit-sim validate scenarios/apec2024_peru.yaml
 	rm -rf $(DEMO)/trace-demo $(DEMO)/sweep-demo $(DEMO)/sweep-demo.incomplete \
-		$(DEMO)/size-demo $(DEMO)/size-demo.incomplete
+		$(DEMO)/allocate-demo $(DEMO)/allocate-demo.incomplete
 	$(BIN)/summit-sim trace scenarios/apec2024_peru.yaml --seed 1 --out $(DEMO)/trace-demo
 	$(BIN)/summit-sim sweep scenarios/apec2024_peru.yaml --troops 0:1200:150 --replications 100 \
 		--out $(DEMO)/sweep-demo
-	$(BIN)/summit-sim size scenarios/apec2024_peru.yaml --quiet --out $(DEMO)/size-demo
+	$(BIN)/summit-sim allocate scenarios/apec2024_peru.yaml --out $(DEMO)/allocate-demo
 
 # The tests run on TEST_WORKERS processes (pytest-xdist; each test module on one of them, so that its
 # module-scoped fixtures run once). Two, as on CI; `make test TEST_WORKERS=1` runs them in one process.

@@ -8,12 +8,18 @@ Measured in one run on this machine, with benchmarks/scaled.py:
   - peak traced memory (tracemalloc) of one replication of each, against the x1 (target for the
     copies: grows at most linearly, i.e. peak ratio <= k).
 
-Usage: python benchmarks/bench_scale.py [SCENARIO] [--reps N] [--max-copies 16]
+Costs are CPU seconds of this process (`time.process_time`), so that other work on a shared machine
+inflates them less than wall-clock time; the load average is printed before and after. `--full-walk`
+measures the duty board walking every demand at every change (`CityBoard.incremental = False`), the
+board before issue 14's incremental reassignment, for a before/after in the same conditions.
+
+Usage: python benchmarks/bench_scale.py [SCENARIO] [--reps N] [--max-copies 16] [--full-walk]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -24,18 +30,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scaled import copies, headcounts
 
 from sim.model import run_replication
+from sim.model.board import CityBoard
 from sim.scenario import Scenario, load_scenario, scenario_data, scenario_from_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def per_event(s: Scenario, reps: int) -> tuple[float, int, float]:
-    """Median microseconds per SimPy event, median events and median seconds per replication."""
+    """Median CPU microseconds per SimPy event, median events and median CPU seconds per replication."""
     costs, events, seconds = [], [], []
     for i in range(reps):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         r = run_replication(s, i)
-        dt = time.perf_counter() - t0
+        dt = time.process_time() - t0
         costs.append(dt / r.n_events * 1e6)
         events.append(r.n_events)
         seconds.append(dt)
@@ -56,7 +63,11 @@ def main() -> None:
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "apec2024_peru.yaml"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--max-copies", type=int, default=16)
+    ap.add_argument("--full-walk", action="store_true", help="the duty board walks every demand")
     args = ap.parse_args()
+    CityBoard.incremental = not args.full_walk
+    print(f"duty board: {'full walk' if args.full_walk else 'incremental'}; "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     base = scenario_data(load_scenario(args.scenario))
     variants: dict[str, tuple[int, Scenario]] = {}
     for k in (1, 4, 16):
@@ -67,9 +78,9 @@ def main() -> None:
 
     rows = {}
     for name, (k, s) in variants.items():
-        us, ev, sec = per_event(s, args.reps if k < 16 else 1)
+        us, ev, sec = per_event(s, args.reps)
         rows[name] = (k, us, ev, sec, peak_mb(s))
-        print(f"  {name:>15}: {len(s.posts):4d} posts, {ev:>10,} events, {sec:7.2f} s/replication, "
+        print(f"  {name:>15}: {len(s.posts):4d} posts, {ev:>10,} events, {sec:7.2f} CPU s/replication, "
               f"{us:5.2f} us/event, peak {rows[name][4]:7.1f} MB", flush=True)  # fmt: skip
 
     _, us1, _, _, mb1 = rows["x1"]
@@ -81,6 +92,7 @@ def main() -> None:
         print(f"cost per event {name} / x1: {ratio:.2f} (target <= {target}) "
               f"{'OK' if ratio <= target else 'MISSED'}; peak memory {mb / mb1:.2f}x", end="")  # fmt: skip
         print(f" (linear: {k}x) {'OK' if mb / mb1 <= k else 'MISSED'}" if k > 1 else " (same posts)")
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -273,6 +273,8 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
     r = outcome.result
     if a["total_given"] is None:
         verdict = "meets every target with 95% confidence" if a["meets"] else "does NOT meet every target"
+        if a.get("out_of_reach"):
+            verdict = verdict.replace("every target", "every target troops can move")
         print(
             f"allocate: {a['needed']} troops {verdict}; the fixed shares need {a['fixed_needed']} "
             f"({a['saved']} saved)"

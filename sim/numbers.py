@@ -25,9 +25,17 @@ __all__ = [
     "within_bound",
 ]
 
-_SHARES = ("post_coverage", "air_coverage", "critical_gap", "utilization", "aircraft_availability")
+_SHARES = (
+    "post_coverage",
+    "worst_post_coverage",
+    "air_coverage",
+    "critical_gap",
+    "utilization",
+    "aircraft_availability",
+)
 _NAMES = {
     "post_coverage": "post coverage",
+    "worst_post_coverage": "worst post's coverage",
     "critical_gap": "P(critical gap)",
     "gap_person_hours": "person-hours short",
     "critical_gap_person_hours": "critical person-hours short",

@@ -170,7 +170,8 @@ class AllocateResult:
     """The split found and the evidence: `fixed_needed` is the troops `size` needs with the fixed
     shares (T0) and `fixed` their split; `split` the split returned and `evidence` its judgement on the
     search's replications, `verification` on fresh ones (seed given by `verified_seed`); `fixed_at_total`
-    the fixed shares' judgement at the total asked (with `total`)."""
+    the fixed shares' judgement at the total asked (with `total`); `out_of_reach` the targets no number
+    of troops meets (`size` found them flat), left out of every judgement here, `fixed_needed` included."""
 
     split: Split
     evidence: Evidence
@@ -182,6 +183,7 @@ class AllocateResult:
     fixed_at_total: Evidence | None
     per_pool: dict[Pool, int]
     notes: tuple[str, ...]
+    out_of_reach: frozenset[str] = frozenset()
     steps: tuple[SearchStep, ...] = ()
     spent: int = 0
     history: list[tuple[str, str, float]] = field(default_factory=list)  # (phase, split, P(all met))
@@ -199,8 +201,16 @@ class AllocateResult:
 class _Judge:
     """Judges splits on one ColumnSource, remembering each split's evidence."""
 
-    def __init__(self, s: Scenario, source: ColumnSource, n: int, cap: int | None = None) -> None:
+    def __init__(
+        self,
+        s: Scenario,
+        source: ColumnSource,
+        n: int,
+        cap: int | None = None,
+        ignore: frozenset[str] = frozenset(),
+    ) -> None:
         self.s, self.source, self.n, self.cap = s, source, n, cap or n
+        self.ignore = ignore  # targets no split can meet (out of the troops' reach): left out
         self.seen: dict[str, Evidence] = {}
         self.cols: dict[str, dict[str, np.ndarray]] = {}
 
@@ -208,7 +218,7 @@ class _Judge:
         label = split_label(split)
         if label not in self.seen:
             scen = split_scenario(self.s, split)
-            specs = target_specs(scen)
+            specs = [t for t in target_specs(scen) if t.name not in self.ignore]
             cols = self.source("split:" + label, scen, None, self.n)
             ev = judge(troops_of(split), cols, specs)
             while ev.close and ev.n < self.cap:
@@ -269,14 +279,22 @@ def allocate(
     # against each other, on the same replications
     grow = max(settings.max_replications or n, n)  # the fixed shares' size grows close levels either way
     cap = grow if settings.total is None else n
-    judge_ = _Judge(s, source, n, cap)
     pools = list(fixed_split(s, max(s.forces[name].headcount, 1)))
     repair_step = settings.repair_step or settings.step
     # the fixed shares' answer: size on the same replications
     size_settings = SizeSettings(settings.resolution, n, grow, settings.budget, s.forces[name].headcount)
     sized = size_search(s, source, size_settings, TROOPS, progress)
-    steps = list(sized.steps)
-    fixed_needed = None if sized.answer is None else int(sized.answer)
+    steps = list(sized.steps) + (list(sized.reachable.steps) if sized.reachable is not None else [])
+    # A target that no number of troops moves (found flat by `size`) cannot be met by any split of them
+    # either: the splits are judged on every other target, and the answer says so.
+    ignore = sized.out_of_reach
+    if ignore:
+        notes.append(
+            "not met by any number of troops, so left out of every split's judgement: "
+            + "; ".join(sorted(ignore))
+        )
+    judge_ = _Judge(s, source, n, cap, ignore)
+    fixed_needed = None if sized.needed is None else int(sized.needed)
     history: list[tuple[str, str, float]] = []
     if settings.total is None:
         if fixed_needed is None:
@@ -299,7 +317,7 @@ def allocate(
             pool_settings = SizeSettings(
                 1 if crews else settings.step, n, cap, settings.budget, fixed[p], 1 if crews else 0, fixed[p]
             )
-            found = search_levels(make, source, pool_settings, pool_name(p), progress)
+            found = search_levels(make, source, pool_settings, pool_name(p), progress, ignore)
             steps += found.steps
             per_pool[p] = fixed[p] if found.answer is None else int(found.answer)
         split = _repair(per_pool, judge_, repair_step, pools)
@@ -352,7 +370,7 @@ def allocate(
     verified_seed = None
     for k in range(1, settings.verify_tries + 1):
         verified_seed = seed + k
-        vjudge = _Judge(s, fresh(verified_seed), cap, cap)
+        vjudge = _Judge(s, fresh(verified_seed), cap, cap, ignore)
         verification = vjudge(split)
         if verification.meets or settings.total is not None:
             break
@@ -378,6 +396,7 @@ def allocate(
         fixed_at_total,
         per_pool,
         tuple(notes),
+        ignore,
         tuple(steps),
         source.spent,
         history,

@@ -220,6 +220,13 @@ class SizeResult:
         return self.reachable.answer
 
     @property
+    def out_of_reach(self) -> frozenset[str]:
+        """The targets the input plainly cannot move (left out of `reachable`), by their names."""
+        if self.reachable is None:
+            return frozenset()
+        return frozenset(c.target for c in self.flat if c.status == "not met")
+
+    @property
     def levels_judged(self) -> int:
         steps = self.steps + (self.reachable.steps if self.reachable is not None else ())
         return len({s.evidence.level for s in steps})
@@ -384,17 +391,19 @@ def search_levels(
     settings: SizeSettings,
     path: str,
     progress: Callable[[SearchStep], None] | None = None,
+    ignore: frozenset[str] = frozenset(),
 ) -> SizeResult:
-    """`size_search` over any one-dimensional family of scenarios: `make(level)` says what runs.
+    """`size_search` over any one-dimensional family of scenarios: `make(level)` says what runs;
+    targets named in `ignore` are left out of every verdict (known to be out of reach already).
 
     When the search stops because a target is plainly missed whatever the level ("none meets (flat)"),
     it is run again without those targets (the replications already run are reused) so that the
     planner also reads what the input can buy: `reachable`."""
-    result = _search_once(make, source, settings, path, progress, frozenset())
+    result = _search_once(make, source, settings, path, progress, ignore)
     out_of_reach = frozenset(c.target for c in result.flat if c.status == "not met")
     if result.status != "none meets (flat)" or not out_of_reach:
         return result
-    reachable = _search_once(make, source, settings, path, progress, out_of_reach)
+    reachable = _search_once(make, source, settings, path, progress, ignore | out_of_reach)
     return replace(result, reachable=reachable, replications_spent=reachable.replications_spent)
 
 

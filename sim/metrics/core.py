@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from sim.model.record import Gap, ReplicationRecord, Waiting
+from sim.model.record import Gap, PostTotals, ReplicationRecord, Waiting
 
 __all__ = [
     "METRICS",
@@ -21,6 +21,7 @@ __all__ = [
     "critical_runs",
     "merge_intervals",
     "post_coverage_by",
+    "worst_coverage",
 ]
 
 NAN = float("nan")
@@ -53,6 +54,17 @@ def critical_runs(r: ReplicationRecord) -> dict[str, float]:
 def post_coverage(r: ReplicationRecord) -> float:
     req = sum(p.required_ph for p in r.posts.values())
     return sum(p.staffed_ph for p in r.posts.values()) / req if req > 0 else NAN
+
+
+def worst_coverage(posts: Iterable[PostTotals]) -> float:
+    """The lowest coverage of any one post that required people (NaN if none did): a share of required
+    person-hours that pooling would hide, since one post starved and the others full can average 99%."""
+    shares = [p.staffed_ph / p.required_ph for p in posts if p.required_ph > 0]
+    return min(shares) if shares else NAN
+
+
+def worst_post_coverage(r: ReplicationRecord) -> float:
+    return worst_coverage(r.posts.values())
 
 
 def gap_person_hours(r: ReplicationRecord) -> float:
@@ -243,6 +255,7 @@ def crew_duty_hours(r: ReplicationRecord) -> float:
 
 METRICS: dict[str, Callable[[ReplicationRecord], float]] = {
     "post_coverage": post_coverage,
+    "worst_post_coverage": worst_post_coverage,
     "gap_person_hours": gap_person_hours,
     "critical_gap_person_hours": critical_gap_person_hours,
     "longest_gap_h": longest_gap_h,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sim.metrics.core import merge_intervals, percentile, share, within, within_share
+from sim.metrics.core import merge_intervals, percentile, share, within, within_share, worst_coverage
 from sim.metrics.scopes import (
     DUTY_METRICS,
     Scope,
@@ -77,9 +77,11 @@ def _posts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
         required = sum(t.required_ph for t in group)
         staffed = sum(t.staffed_ph for t in group)
         out[column("post_coverage", scope)] = staffed / required if required > 0 else NAN
-        out[column("gap_person_hours", scope)] = required - staffed
         if len(scope) == 2:  # a force in one city: FORCE_CITY_POST_METRICS
+            out[column("gap_person_hours", scope)] = required - staffed
             continue
+        out[column("worst_post_coverage", scope)] = worst_coverage(group)
+        out[column("gap_person_hours", scope)] = required - staffed
         critical = [n for n in names if scopes.posts[n].critical]
         out[column("critical_gap_person_hours", scope)] = sum(
             r.posts[n].required_ph - r.posts[n].staffed_ph for n in critical if n in r.posts

@@ -18,7 +18,13 @@ __all__ = ["PostScope", "Scopes", "column", "within_metric"]
 
 Scope = tuple[tuple[str, str], ...]  # ((key, value), ...): () is the whole event
 
-POST_METRICS = ("post_coverage", "gap_person_hours", "critical_gap", "critical_gap_person_hours")
+POST_METRICS = (
+    "post_coverage",
+    "worst_post_coverage",
+    "gap_person_hours",
+    "critical_gap",
+    "critical_gap_person_hours",
+)
 PER_POST_METRICS = ("post_coverage", "gap_person_hours", "critical_gap", "longest_gap_h")
 FORCE_CITY_POST_METRICS = ("post_coverage", "gap_person_hours")
 ESCORT_METRICS = ("escort_delay_p95_min", "escort_delay_max_min", "movements_unescorted")

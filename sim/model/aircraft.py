@@ -149,10 +149,12 @@ class AirContext:
         self.by_type: dict[str, AircraftType] = {}
         self.on_station: dict[str, tuple[str, int, float]] = {}  # aircraft -> (station, slot, since)
         self.rosters: dict[str, CrewRoster] = {}  # type -> its dedicated aircrews
+        self._lead: dict[tuple[tuple[str, ...], str], float] = {}  # `lead_h`'s answers for this fleet
 
     def add_aircraft(self, ac: Aircraft) -> None:
         """Put an aircraft in the run, ready at its base (and its type's aircrews, if it has any)."""
         self.aircraft.append(ac)
+        self._lead.clear()
         self.by_type[ac.type_name] = ac.t
         self.fleet.idle.append(ac)
         if ac.t.aircrew is not None and ac.type_name not in self.rosters:
@@ -177,11 +179,16 @@ class AirContext:
 
     def lead_h(self, types: tuple[str, ...], over: str) -> float:
         """Transit from the nearest base holding one of `types` that can reach `over`: how early to start
-        a relief."""
-        fits = [
-            self.transit_h(a, over) for a in self.aircraft if a.type_name in types and self.reaches(a, over)
-        ]
-        return min(fits, default=0.0)
+        a relief. It depends on the fleet alone, so it is worked out once per (types, site)."""
+        lead = self._lead.get((types, over))
+        if lead is None:
+            fits = [
+                self.transit_h(a, over)
+                for a in self.aircraft
+                if a.type_name in types and self.reaches(a, over)
+            ]
+            lead = self._lead[types, over] = min(fits, default=0.0)
+        return lead
 
     def tankers_for(self, ac: Aircraft) -> tuple[str, ...]:
         """The tanker types in the run that may refuel `ac`: none unless its type is `air_refuelable`."""

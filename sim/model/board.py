@@ -17,13 +17,24 @@ are not charged to the incoming crew. With a hold-over cap, a task still holding
 people that long after their shift end swaps them for the same number of free people of the crews on
 shift, served in the task's priority order among the other demands (a post of equal priority first);
 if they cannot give them all, the task keeps its held team and tries again at every reassignment.
+
+The reassignment is incremental and gives exactly what walking every demand would (`_assign_all`, kept
+for the equivalence tests): the board remembers what each post took from each (force, role) in the last
+walk, in a Fenwick tree per (force, role) over its posts in priority order, so the people still free
+when any post is reached are a prefix sum. A change is a difference in free people of some (force,
+role) from some point of the walk on; only the demands that difference can alter are visited, in
+priority order: a post takes less of a (force, role) only if fewer are now free than it took, more only
+if it wanted more than it got, and a waiting task can only start if more are free. What a visited demand
+takes differently is carried on to the demands after it, until every difference has been absorbed.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import itertools
+from collections import defaultdict
 from collections.abc import Callable
 
 import simpy
@@ -74,6 +85,7 @@ class PostSlot:
         "fixed",
         "gap_short",
         "gap_start",
+        "index",
         "keys",
         "name",
         "order",
@@ -83,8 +95,10 @@ class PostSlot:
         "staffed",
         "t_required",
         "t_staffed",
+        "took",
         "totals",
         "upcoming",
+        "wanted",
         "watch",
     )
 
@@ -97,6 +111,11 @@ class PostSlot:
         self.upcoming: list[tuple[float, int]] = []  # `SiteBoard`: requirements announced ahead (at_h, n)
         self.required = self.staffed = self.gap_short = 0
         self.t_required = self.t_staffed = self.gap_start = 0.0
+        # The last assignment, per (force, role) of the post: people taken, whether it wanted more of
+        # them than were free (1 or 0), and the post's place among that pool's posts (`_PoolPosts`).
+        self.took: dict[Key, int] = {}
+        self.wanted: dict[Key, int] = {}
+        self.index: dict[Key, int] = {}
 
     @property
     def forces(self) -> tuple[str, ...]:
@@ -115,6 +134,7 @@ class Task:
         "kind",
         "name",
         "order",
+        "queued",
         "requested_h",
         "site",
         "size",
@@ -134,11 +154,71 @@ class Task:
         self.drawn: dict[Crew, int] = {}  # people of each crew in the team
         self.at: dict[Crew, dict[str, int]] = {}  # `SiteBoard`: where each crew's people were taken from
         self.swap_refused = False
+        self.queued = False  # waiting on the board
 
     @property
     def forces(self) -> tuple[str, ...]:
         """The forces the team may come from, in order of preference."""
         return tuple(dict.fromkeys(force for force, _role in self.keys))
+
+
+class _Fenwick:
+    """Counts in a fixed order whose prefix sums are read, changed and searched in O(log n)."""
+
+    __slots__ = ("n", "total", "tree")
+
+    def __init__(self, n: int) -> None:
+        self.n, self.total = n, 0
+        self.tree = [0] * (n + 1)
+
+    def add(self, i: int, v: int) -> None:
+        """Add `v` to count `i` (0-based)."""
+        self.total += v
+        i += 1
+        tree, n = self.tree, self.n
+        while i <= n:
+            tree[i] += v
+            i += i & -i
+
+    def prefix(self, i: int) -> int:
+        """The sum of the first `i` counts."""
+        tree, s = self.tree, 0
+        while i > 0:
+            s += tree[i]
+            i &= i - 1
+        return s
+
+    def reaching(self, x: int) -> int:
+        """The first i whose counts 0..i sum to at least `x` (counts are never negative); n if none."""
+        if x <= 0:
+            return 0
+        tree, pos, step = self.tree, 0, 1 << self.n.bit_length()
+        while step:
+            nxt = pos + step
+            if nxt <= self.n and tree[nxt] < x:
+                pos = nxt
+                x -= tree[nxt]
+            step >>= 1
+        return pos
+
+
+class _PoolPosts:
+    """The posts drawing on one (force, role), in priority order, with what each took from it in the
+    last assignment (`took`) and which of them wanted more than was free (`wanted`: 1 or 0)."""
+
+    __slots__ = ("orders", "posts", "took", "wanted")
+
+    def __init__(self, key: Key, posts: list[PostSlot]) -> None:
+        self.posts = posts
+        self.orders = [p.order for p in posts]
+        self.took, self.wanted = _Fenwick(len(posts)), _Fenwick(len(posts))
+        for i, p in enumerate(posts):
+            p.index[key] = i
+            self.took.add(i, p.took.get(key, 0))
+            self.wanted.add(i, p.wanted.get(key, 0))
+
+
+Demand = PostSlot | Task
 
 
 class CityBoard:
@@ -147,7 +227,12 @@ class CityBoard:
     Per (force, role): `on_duty` people present (held-over people included), `held` of them in
     running tasks, `over` of those held over past their shift end, `busy` on a post or a task and
     `idle` left unassigned by the last assignment.
+
+    `incremental = False` walks every demand at every reassignment (`_assign_all`): the reference the
+    incremental reassignment is tested against, and what `SiteBoard` does.
     """
+
+    incremental = True
 
     def __init__(self, env: simpy.Environment, city: str, recorder: Recorder) -> None:
         self.env, self.city, self.rec = env, city, recorder
@@ -164,6 +249,11 @@ class CityBoard:
         self._pending = False
         self._t = 0.0
         self._seq = itertools.count()
+        # For the incremental reassignment: posts by pool (rebuilt when a post is added), the waiting
+        # tasks by pool, and the demands changed since the last assignment.
+        self._pools: dict[Key, _PoolPosts] | None = None
+        self._waits: dict[Key, list[Task]] = {}
+        self._changed: list[Demand] = []
 
     # -- set-up -----------------------------------------------------------------------------------
     def add_pool(self, force: str, role: str, duty: DutyTotals) -> None:
@@ -185,6 +275,7 @@ class CityBoard:
                 self.add_pool(k[0], k[1], DutyTotals())
         slot = PostSlot(name, site, keys, (priority, 0, next(self._seq)), totals)
         bisect.insort(self.posts, slot, key=lambda p: p.order)
+        self._pools = None
         self.rec.posts[name] = totals
         return slot
 
@@ -270,6 +361,8 @@ class CityBoard:
         if self.rec.trace:
             what = f"open, required {required}" if required else "closed"
             self.rec.log(now, "post", self.city, post.site, post.name, what)
+        if self.incremental:
+            self._changed.append(post)
         self._touch()
 
     def lead_h(self, post: PostSlot) -> float:
@@ -304,14 +397,20 @@ class CityBoard:
             task.event.succeed(task)
             return task
         bisect.insort(self.waiting, task, key=lambda t: t.order)
+        task.queued = True
+        if self.incremental:
+            for k in dict.fromkeys(keys):
+                bisect.insort(self._waits.setdefault(k, []), task, key=lambda t: t.order)
+            self._changed.append(task)
         self.rec.queue_change(self.env.now, kind, +1)
         self._touch()
         return task
 
     def cancel(self, task: Task) -> None:
         """Withdraw a request that has not started (a started one is released instead)."""
-        if task in self.waiting:
+        if task.queued:
             self.waiting.remove(task)
+            self._unqueue(task)
             now = self.env.now
             self.rec.queue_change(now, task.kind, -1)
             if now > task.requested_h:
@@ -423,7 +522,180 @@ class CityBoard:
                 ledger.overtime_ph += over * dt
         self._t = now
 
+    def _unqueue(self, task: Task) -> None:
+        """A task no longer waits (started or withdrawn)."""
+        task.queued = False
+        if self.incremental:
+            for k in dict.fromkeys(task.keys):
+                self._waits[k].remove(task)
+
     def _assign(self, _event: simpy.Event | None = None) -> None:
+        """Reassign what the changes since the last assignment can alter, exactly as `_assign_all`.
+
+        The last assignment is the walk of every demand in priority order with `free` people per
+        pool at its start (those on duty not held by running tasks): every post took what it took,
+        every waiting task found too few free, and `idle` were left. Now `free` differs by `delta`, and
+        some posts' requirements, new tasks and due swaps must be looked at again. Walking on in
+        priority order, `delta[k]` is how many more people of pool k are free at this point than in
+        the last walk; a demand is visited only if it changed, or if a nonzero delta can alter it:
+        with fewer free than a post took (`_next_for`), with more free for a post that wanted more or a
+        waiting task. Whatever a visited demand takes differently changes the deltas after it.
+        """
+        if not self.incremental:
+            self._assign_all(_event)
+            return
+        self._pending = False
+        self._integrate()
+        now = self.env.now
+        if self._pools is None:
+            self._pools = {k: _PoolPosts(k, posts) for k, posts in self._posts_by_pool().items()}
+        pools = self._pools
+        # People free at the walk's start, less those taken by tasks started so far in this walk.
+        free: dict[Key, int] = {}
+        delta: dict[Key, int] = {}
+        held, idle = self.held, self.idle
+        for k, on in self.on_duty.items():
+            free[k] = n = on - held[k]
+            pool = pools.get(k)
+            diff = n - idle.get(k, 0) - (pool.took.total if pool is not None else 0)
+            if diff:
+                delta[k] = diff
+        # Demands to look at again whatever the deltas: changed posts, new tasks, and due swaps.
+        demands = itertools.chain(self._changed, self.swaps)
+        changed = [(demand.order, i, demand) for i, demand in enumerate(demands)]
+        heapq.heapify(changed)
+        self._changed = []
+        at: tuple = ()  # the order of the last demand visited (every order is a nonempty tuple)
+        due = {k: self._next_for(k, diff, at, free[k]) for k, diff in delta.items()}  # per pool
+        started: list[Task] = []
+        while True:
+            nxt = changed[0][2] if changed else None
+            for demand in due.values():
+                if demand is not None and (nxt is None or demand.order < nxt.order):
+                    nxt = demand
+            if nxt is None:
+                break
+            at = nxt.order
+            while changed and changed[0][0] <= at:
+                heapq.heappop(changed)
+            moved: list[Key] = []
+            if isinstance(nxt, PostSlot):
+                moved = self._restaff(nxt, free, delta, now)
+            elif nxt in self.swaps:
+                moved = self._take_for(nxt, free, delta, now, swap=True)
+            elif nxt.queued:  # (not a task withdrawn since it asked)
+                moved = self._take_for(nxt, free, delta, now, swap=False)
+                if not nxt.queued:
+                    started.append(nxt)
+            for k in dict.fromkeys(itertools.chain(nxt.keys, moved)):
+                due[k] = self._next_for(k, delta.get(k, 0), at, free[k])
+        for task in reversed(started):
+            self.rec.queue_change(now, task.kind, -1)
+            del self.waiting[bisect.bisect_left(self.waiting, task.order, key=lambda t: t.order)]
+        self.idle, self.busy = {}, {}
+        for k, n in free.items():
+            pool = pools.get(k)
+            on_posts = pool.took.total if pool is not None else 0
+            self.idle[k] = n - on_posts
+            self.busy[k] = held[k] + on_posts
+
+    def _posts_by_pool(self) -> dict[Key, list[PostSlot]]:
+        """Each pool's posts, in priority order."""
+        by_pool: dict[Key, list[PostSlot]] = {}
+        for post in self.posts:
+            for k in dict.fromkeys(post.keys):
+                by_pool.setdefault(k, []).append(post)
+        return by_pool
+
+    def _free_before(self, k: Key, order: tuple, free: dict[Key, int]) -> int:
+        """People of pool k free when the demand of `order` is reached (posts before it as assigned)."""
+        pool = self._pools.get(k) if self._pools is not None else None
+        if pool is None:
+            return free[k]
+        return free[k] - pool.took.prefix(bisect.bisect_left(pool.orders, order))
+
+    def _next_for(self, k: Key, d: int, at: tuple, free_k: int) -> Demand | None:
+        """The first demand after `at` that `d` more free people of pool k than in the last walk could
+        alter: with fewer (d < 0), the first post that took more than are now free at it; with more,
+        the first post that wanted more of k than it got, or the first waiting task drawing on k."""
+        if not d:
+            return None
+        assert self._pools is not None
+        pool = self._pools.get(k)
+        post = None
+        if pool is not None:
+            start = bisect.bisect_right(pool.orders, at)
+            if d < 0:  # the first post whose takes, with those before it, exceed the free people
+                i = max(pool.took.reaching(free_k + 1), start)
+            else:
+                i = pool.wanted.reaching(pool.wanted.prefix(start) + 1)
+            if i < len(pool.posts):
+                post = pool.posts[i]
+        if d < 0:
+            return post
+        waits = self._waits.get(k)
+        if waits:
+            j = bisect.bisect_right(waits, at, key=lambda t: t.order)
+            if j < len(waits) and (post is None or waits[j].order < post.order):
+                return waits[j]
+        return post
+
+    def _restaff(self, post: PostSlot, free: dict[Key, int], delta: dict[Key, int], now: float) -> list[Key]:
+        """Staff a post afresh from the people free when it is reached (as `_staff`); record what it
+        takes and wants, and the change in what it takes in `delta`. Returns the pools it changed."""
+        pools = self._pools
+        assert pools is not None
+        need = post.required
+        took: dict[Key, int] = {}
+        wanted: dict[Key, int] = {}
+        for k in post.keys:
+            if not need:
+                break
+            a = free[k] - pools[k].took.prefix(post.index[k]) - took.get(k, 0)
+            take = a if a < need else need
+            took[k] = took.get(k, 0) + take
+            need -= take
+            if need:
+                wanted[k] = 1
+        moved = []
+        for k in dict.fromkeys(post.keys):
+            pool, i = pools[k], post.index[k]
+            diff = took.get(k, 0) - post.took.get(k, 0)
+            if diff:
+                pool.took.add(i, diff)
+                delta[k] = delta.get(k, 0) - diff
+                moved.append(k)
+            w = wanted.get(k, 0) - post.wanted.get(k, 0)
+            if w:
+                pool.wanted.add(i, w)
+        post.took, post.wanted = took, wanted
+        staffed = post.required - need
+        if staffed != post.staffed or need != post.gap_short:
+            self._set_staffed(post, staffed, need, now)
+        return moved
+
+    def _take_for(self, task: Task, free: dict[Key, int], delta: dict[Key, int], now: float,
+                  swap: bool) -> list[Key]:  # fmt: skip
+        """Start a waiting task, or make a due swap, from the people free when it is reached; what it
+        takes is no longer free for the demands after it. Returns the pools it took from."""
+        avail = {k: self._free_before(k, task.order, free) for k in task.keys}
+        before = dict(avail)
+        scratch: defaultdict[Key, int] = defaultdict(int)  # `busy` is recounted after the walk
+        if swap:
+            self._swap(task, avail, scratch, now)
+        else:
+            self._start(task, avail, scratch, now)
+        moved = []
+        for k, n in before.items():
+            take = n - avail[k]
+            if take:
+                free[k] -= take
+                delta[k] = delta.get(k, 0) - take
+                moved.append(k)
+        return moved
+
+    def _assign_all(self, _event: simpy.Event | None = None) -> None:
+        """Reassign by walking every post and every waiting task in priority order."""
         self._pending = False
         self._integrate()
         now = self.env.now
@@ -579,6 +851,7 @@ class CityBoard:
             return False
         self._take(task, task.size, avail, busy)
         task.started_h = now
+        self._unqueue(task)
         if now > task.requested_h:
             self.rec.gap(
                 Gap(task.kind, task.name, self.city, task.site, task.requested_h, now,

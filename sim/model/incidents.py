@@ -11,6 +11,7 @@ from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
 from sim.model.record import Recorder, ResponseRecord
+from sim.model.simpy_compat import call_soon
 from sim.model.timeline import Clock
 from sim.scenario.schema import IncidentStream
 
@@ -68,32 +69,57 @@ def incident_stream(
     on_scene_h: np.ndarray,
 ) -> ProcessGenerator:
     """Raise each incident at its time and start its response."""
-    for i, t in enumerate(times.tolist()):
+    drawn = zip(times.tolist(), travel_h.tolist(), on_scene_h.tolist(), strict=True)
+    for i, (t, travel, on_scene) in enumerate(drawn):
         if t > env.now:
             yield env.timeout(t - env.now)
-        env.process(_respond(env, board, rec, f"{name}#{i + 1}", name, inc,
-                             float(travel_h[i]), float(on_scene_h[i])))  # fmt: skip
+        response = _Response(env, board, rec, f"{name}#{i + 1}", name, inc, travel, on_scene)
+        call_soon(env, response.raised)
 
 
-def _respond(
-    env: simpy.Environment, board: CityBoard, rec: Recorder, label: str, stream: str,
-    inc: IncidentStream, travel: float, on_scene: float,
-) -> ProcessGenerator:  # fmt: skip
-    raised = env.now
-    assert inc.team is not None  # only streams with a ground team start here (`IncidentStream.ground`)
-    if rec.trace:
-        rec.log(raised, "incident", board.city, "", label, f"raised; team of {inc.team} needed")
-    task = board.request("response", label, "", inc.forces, inc.team, inc.priority)
-    record = ResponseRecord(stream, board.city, raised, float("nan"), travel, inc.target_min)
-    rec.responses.append(record)
-    index = len(rec.responses) - 1
-    yield task.event
-    rec.responses[index] = record._replace(dispatched_h=env.now)
-    if rec.trace:
-        wait = (env.now - raised) * 60
-        rec.log(env.now, "response", board.city, "", label,
-                f"dispatched after {wait:.1f} min; on scene in {travel * 60:.1f} min")  # fmt: skip
-    yield env.timeout(travel + on_scene if inc.busy_includes_travel else on_scene)
-    board.release(task)
-    if rec.trace:
-        rec.log(env.now, "response", board.city, "", label, "cleared; team free")
+class _Response:
+    """One incident's response: ask the board for a team, record its dispatch, hold it on scene, free it.
+
+    Three callbacks where a process would take a generator and one more event: `raised` runs where the
+    process's first step would (`call_soon`), `dispatched` when the board's task event fires, `cleared`
+    when the time on scene is up, so that every event keeps its place among same-time events.
+    """
+
+    def __init__(
+        self, env: simpy.Environment, board: CityBoard, rec: Recorder, label: str, stream: str,
+        inc: IncidentStream, travel: float, on_scene: float,
+    ) -> None:  # fmt: skip
+        assert inc.team is not None  # only streams with a ground team start here (`IncidentStream.ground`)
+        self.team: int = inc.team
+        self.env, self.board, self.rec, self.label, self.stream = env, board, rec, label, stream
+        self.inc, self.travel, self.on_scene = inc, travel, on_scene
+
+    def raised(self, _: simpy.Event) -> None:
+        env, board, rec, inc = self.env, self.board, self.rec, self.inc
+        self.raised_h = raised = env.now
+        if rec.trace:
+            rec.log(raised, "incident", board.city, "", self.label, f"raised; team of {inc.team} needed")
+        self.task = board.request("response", self.label, "", inc.forces, self.team, inc.priority)
+        rec.responses.append(
+            ResponseRecord(self.stream, board.city, raised, math.nan, self.travel, inc.target_min)
+        )
+        self.index = len(rec.responses) - 1
+        self.task.event.callbacks.append(self.dispatched)
+
+    def dispatched(self, _: simpy.Event) -> None:
+        env, board, rec, inc = self.env, self.board, self.rec, self.inc
+        dispatched = ResponseRecord(
+            self.stream, board.city, self.raised_h, env.now, self.travel, inc.target_min
+        )
+        rec.responses[self.index] = dispatched
+        if rec.trace:
+            wait = (env.now - self.raised_h) * 60
+            rec.log(env.now, "response", board.city, "", self.label,
+                    f"dispatched after {wait:.1f} min; on scene in {self.travel * 60:.1f} min")  # fmt: skip
+        busy = self.travel + self.on_scene if inc.busy_includes_travel else self.on_scene
+        env.timeout(busy).callbacks.append(self.cleared)
+
+    def cleared(self, _: simpy.Event) -> None:
+        self.board.release(self.task)
+        if self.rec.trace:
+            self.rec.log(self.env.now, "response", self.board.city, "", self.label, "cleared; team free")

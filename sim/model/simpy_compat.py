@@ -1,7 +1,8 @@
 """What the model needs from SimPy beyond its usual calls, in one place.
 
-- `call_after_instant`: the one use of SimPy internals in the model, wrapped and explained below.
-- `CountingEnvironment`: an `Environment` that counts the events it schedules (public API only).
+- `call_after_instant`, `call_soon`: the one use of SimPy internals in the model (an event succeeded by
+  hand), wrapped and explained below.
+- `events_scheduled`: how many events an environment has scheduled, read from SimPy's own event ids.
 """
 
 from __future__ import annotations
@@ -9,13 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import simpy
-from simpy.events import NORMAL, EventPriority
+from simpy.events import NORMAL, URGENT, EventPriority
 
-__all__ = ["AFTER_NORMAL", "CountingEnvironment", "call_after_instant"]
+__all__ = ["AFTER_NORMAL", "call_after_instant", "call_soon", "events_scheduled"]
 
 # SimPy orders same-time events by (time, priority, id): URGENT is 0, NORMAL 1. An event of priority 2
 # runs after every ordinary event of its instant, including those scheduled after it.
 AFTER_NORMAL = EventPriority(NORMAL + 1)
+
+
+def call_soon(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
+    """Call `callback` once, at the current time, before the ordinary events of this instant, where
+    `env.process` would run a new process's first step (an URGENT event scheduled now).
+
+    For a helper process whose first step only schedules a timeout: the callback schedules it at the
+    very point in the order of events where the process would have, without the process (its start,
+    its generator and the event of its end). Built as `call_after_instant` builds its event.
+    """
+    _schedule_now(env, callback, URGENT)
 
 
 def call_after_instant(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
@@ -28,22 +40,27 @@ def call_after_instant(env: simpy.Environment, callback: Callable[[simpy.Event],
     `AFTER_NORMAL`. Written against SimPy 4.1; if SimPy renames those fields, this is the one place to
     change.
     """
+    _schedule_now(env, callback, AFTER_NORMAL)
+
+
+def _schedule_now(
+    env: simpy.Environment, callback: Callable[[simpy.Event], None], priority: EventPriority
+) -> None:
+    """Schedule an already-succeeded event at the current time and `priority`, calling `callback`."""
     event = simpy.Event(env)
     event.callbacks.append(callback)
     event._ok = True
     event._value = None
-    env.schedule(event, AFTER_NORMAL)
+    env.schedule(event, priority)
 
 
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts every event it schedules (timeouts, triggered events, process
-    starts and resumptions, the `until` of `run`): `scheduled` is that count, the run's event count."""
+def events_scheduled(env: simpy.Environment) -> int:
+    """How many events `env` has scheduled so far (timeouts, triggered events, process starts and
+    resumptions, the `until` of `run`): the run's event count.
 
-    def __init__(self, initial_time: float = 0) -> None:
-        super().__init__(initial_time)
-        self.scheduled = 0
-
-    def schedule(self, event: simpy.Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
-        """Schedule `event` as `simpy.Environment.schedule` does, and count it."""
-        self.scheduled += 1
-        super().schedule(event, priority, delay)
+    `Environment.schedule` numbers every event it queues from 0 (`_eid`, an `itertools.count`, to order
+    same-time events), so the next number is the count. Reading it costs nothing during the run, where
+    an overridden `schedule` that counted would cost a Python call per event. Reading it takes that
+    number; call it once, after the run. Written against SimPy 4.1, like `call_after_instant`.
+    """
+    return next(env._eid)

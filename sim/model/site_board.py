@@ -83,6 +83,8 @@ class SiteBoard(CityBoard):
     centre); `sites` are the city's sites, `reserve` the place where idle people wait.
     """
 
+    incremental = False  # every reassignment is rebuilt in full: people's places make it no prefix sum
+
     def __init__(
         self, env: simpy.Environment, city: str, recorder: Recorder, sites: list[str],
         minutes: Callable[[str, str], float], reserve: str = CENTRE,

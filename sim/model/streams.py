@@ -7,6 +7,7 @@ numbers. Nothing here touches global random state.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 __all__ = ["Streams", "stream_key"]
 
 
+@functools.cache  # names repeat in every replication
 def stream_key(name: str) -> tuple[int, int]:
     """A stable 64-bit key for a stream name, as two 32-bit words for `SeedSequence.spawn_key`."""
     digest = hashlib.sha256(name.encode("utf-8")).digest()

@@ -5,22 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import simpy
 
 from sim.model.air import Aircraft, AirOps
 from sim.model.alerts import air_alert_stream
 from sim.model.board import CityBoard
-from sim.model.delegations import DelegationPlan, delegation_plan, delegation_process
+from sim.model.delegations import (
+    DelegationPlan,
+    DelegationTimes,
+    delegation_plan,
+    delegation_process,
+    delegation_times,
+)
 from sim.model.fuel import FuelStation, truck_fleet
 from sim.model.incidents import incident_stream, incident_times
 from sim.model.posts import post_schedule
 from sim.model.record import DutyTotals, PostTotals, Recorder, ReplicationRecord
-from sim.model.simpy_compat import CountingEnvironment
+from sim.model.simpy_compat import events_scheduled
 from sim.model.site_board import CENTRE, SiteBoard
 from sim.model.staged import add_staged, incident_sites, staged_stream
 from sim.model.streams import Streams
 from sim.model.timeline import Clock, requirement_steps
 from sim.model.travel import TravelTimes
-from sim.model.workforce import outbreak_days, pools_of, shift_rotation
+from sim.model.workforce import outbreak_days, pools_of, shift_rotation, shifts
 from sim.scenario.schema import Delegation, IncidentStream, Scenario
 
 __all__ = ["run_replication"]
@@ -40,9 +47,10 @@ def run_replication(
     from streams keyed by (seed, replication, stream name), so the same replication at another troop
     level sees the same flights, trips and incidents. With `trace`, every event is kept for the log.
     """
+    plan = _plan(scenario)  # of the scenario given: a troop level changes no part of the plan
     s = scenario if troops is None else scenario.with_troops(troops)
     seed = s.seed if seed is None else seed
-    b = _Build.of(s, seed, replication, trace)
+    b = _Build.of(s, plan, seed, replication, trace)
     # The order of these steps is the order the processes start in, which orders same-time events.
     _add_shifts(b)
     _add_posts(b)
@@ -56,11 +64,64 @@ def run_replication(
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """What a replication builds from the scenario alone, whatever its seed, replication or troop level
+    (which changes only the forces): the clocks, the forces' shifts, the delegations' scheduled times,
+    the requirement schedules of posts and air stations. Built once per scenario and shared by its
+    replications, which only read it."""
+
+    clock: Clock
+    clocks: dict[str, Clock]  # each city's own: the same instants on its wall clock
+    shifts: dict[tuple[str, str], list[tuple[float, float, int]]]  # (force, city): its shifts there
+    delegations: dict[str, DelegationTimes]
+    post_steps: dict[str, list[tuple[float, int]]]
+    station_steps: dict[str, list[tuple[float, int]]]
+
+    @classmethod
+    def of(cls, s: Scenario) -> _Plan:
+        clock = Clock.of(s)
+        clocks = {city: clock.in_zone(s.city_tz(city)) for city in s.cities}
+        rotas = {
+            (fname, city): shifts(force.shift, clocks[city])
+            for fname, force in s.forces.items()
+            for city in force.city_names
+        }
+        delegations = {
+            name: delegation_times(d, clocks[s.sites[d.hotel].city]) for name, d in s.delegations.items()
+        }
+        posts = {name: requirement_steps(p, s, clocks[s.sites[p.site].city]) for name, p in s.posts.items()}
+        stations = {
+            name: requirement_steps(st, s, clocks[s.sites[st.over].city], default=st.count)
+            for name, st in s.air_coverage.items()
+        }
+        return cls(clock, clocks, rotas, delegations, posts, stations)
+
+
+_PLANS: dict[int, tuple[Scenario, _Plan]] = {}
+_PLANS_KEPT = 8  # scenarios whose plans are kept: a sweep or search runs a few at a time
+
+
+def _plan(s: Scenario) -> _Plan:
+    """The plan of this very scenario object, built on its first replication. Keyed by `id`, as a
+    scenario (holding dicts) is not hashable; the entry keeps the scenario alive, so that its id is not
+    reused by another while the entry stands."""
+    hit = _PLANS.get(id(s))
+    if hit is not None and hit[0] is s:
+        return hit[1]
+    plan = _Plan.of(s)
+    if len(_PLANS) >= _PLANS_KEPT:
+        del _PLANS[next(iter(_PLANS))]  # the oldest
+    _PLANS[id(s)] = (s, plan)
+    return plan
+
+
+@dataclass(frozen=True)
 class _Build:
     """What the builder steps share: the scenario, the SimPy environment and the run's services."""
 
     s: Scenario
-    env: CountingEnvironment
+    plan: _Plan
+    env: simpy.Environment
     clock: Clock
     clocks: dict[str, Clock]  # each city's own: the same instants on its wall clock
     rec: Recorder
@@ -69,8 +130,8 @@ class _Build:
     boards: dict[str, CityBoard]
 
     @classmethod
-    def of(cls, s: Scenario, seed: int, replication: int, trace: bool) -> _Build:
-        env = CountingEnvironment()
+    def of(cls, s: Scenario, plan: _Plan, seed: int, replication: int, trace: bool) -> _Build:
+        env = simpy.Environment()
         rec = Recorder(trace=trace)
         travel = TravelTimes(s)
         boards: dict[str, CityBoard] = {}
@@ -81,9 +142,7 @@ class _Build:
                 boards[city] = SiteBoard(env, city, rec, sites, travel.post_minutes, reserve)
             else:
                 boards[city] = CityBoard(env, city, rec)
-        clock = Clock.of(s)
-        clocks = {city: clock.in_zone(s.city_tz(city)) for city in s.cities}
-        return cls(s, env, clock, clocks, rec, travel, Streams(seed, replication), boards)
+        return cls(s, plan, env, plan.clock, plan.clocks, rec, travel, Streams(seed, replication), boards)
 
 
 def _add_shifts(b: _Build) -> None:
@@ -111,6 +170,7 @@ def _add_shifts(b: _Build) -> None:
                         b.rec,
                         outbreaks.get(city),
                         b.clock,
+                        b.plan.shifts[fname, city],
                     )
                 )
 
@@ -124,8 +184,7 @@ def _add_posts(b: _Build) -> None:
         slot = board.add_post(pname, post.site, post.forces, post.role, post.priority, totals)
         if post.roster == "fixed" and isinstance(board, SiteBoard):
             board.set_fixed(slot)
-        steps = requirement_steps(post, b.s, b.clocks[site.city])
-        b.env.process(post_schedule(b.env, board, slot, steps))
+        b.env.process(post_schedule(b.env, board, slot, b.plan.post_steps[pname]))
 
 
 def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]]]]:
@@ -140,7 +199,8 @@ def _add_delegations(b: _Build) -> list[tuple[str, str, list[tuple[float, float]
         board = b.boards[city]
         for k in range(d.count):
             name = dname if d.count == 1 else f"{dname}.{k + 1}"
-            plan = delegation_plan(name, d, b.clocks[city], b.streams[f"delegation.{name}"])
+            rng = b.streams[f"delegation.{name}"]
+            plan = delegation_plan(name, d, b.clocks[city], rng, b.plan.delegations[dname])
             b.env.process(
                 delegation_process(
                     b.env, board, b.rec, plan, d, team, tier.priority, b.travel, b.clock.horizon_h
@@ -237,7 +297,7 @@ def _add_air(
             name = gname if g.count == 1 else f"{gname}#{i + 1}"
             air.add_aircraft(Aircraft(name, g.type, s.aircraft_types[g.type], g.base, city))
     for name, st in s.air_coverage.items():
-        steps = requirement_steps(st, s, b.clocks[s.sites[st.over].city], default=st.count)
+        steps = b.plan.station_steps[name]
         air.add_station(name, st.type, st.over, st.priority, _slot_windows(steps, b.clock.horizon_h))
     ow = s.delegation_overwatch
     for name, site, windows in overwatch:
@@ -271,7 +331,7 @@ def _close(
         responses=rec.responses,
         incidents_open=open_incidents,
         events=rec.events,
-        n_events=b.env.scheduled,
+        n_events=events_scheduled(b.env),
         critical_tolerance_h=s.targets.critical_gap_tolerance_min / 60,
         stations=air.stations,
         aircraft={a.name: a.ledger for a in air.aircraft},

@@ -13,6 +13,7 @@ from simpy.events import ProcessGenerator
 from sim.model.board import CityBoard
 from sim.model.pools import apportion, crew_sizes, pools_at, pools_of
 from sim.model.record import Recorder
+from sim.model.simpy_compat import call_soon
 from sim.model.timeline import Clock
 from sim.scenario.schema import Force, ShiftPattern
 
@@ -130,6 +131,7 @@ def shift_rotation(
     rec: Recorder,
     outbreak: set[int] | None = None,
     strength_clock: Clock | None = None,
+    planned: list[tuple[float, float, int]] | None = None,
 ) -> ProcessGenerator:
     """Bring crews on and off duty for the whole run, drawing each shift's absences.
 
@@ -139,12 +141,13 @@ def shift_rotation(
     per shift, so that on common random numbers a larger crew never has fewer people present than a
     smaller one. Shifts (and outbreak days) are read on `clock`, the city's own; the force's strength
     steps on `strength_clock` (the scenario's; default `clock`), as they concern the whole force.
+    `planned` is `shifts(force.shift, clock)` where the caller has it already.
     """
     pattern = force.shift
     city = board.city
     handover = pattern.handover_min / 60
     cap = math.inf if pattern.max_holdover_h is None else pattern.max_holdover_h
-    plan = shifts(pattern, clock)
+    plan = shifts(pattern, clock) if planned is None else planned
     steps = strength_by_time(force, clock if strength_clock is None else strength_clock)
     sizes_at = [crew_sizes(pools.get((city, role), 0), pattern.crews) for _, pools in steps]
     step_from = [t for t, _ in steps]
@@ -163,31 +166,46 @@ def shift_rotation(
     if np.any(p):
         absent = binomial_ppf(u, n, p)
     horizon = clock.horizon_h
-    for i, (st, leave, c) in enumerate(plan):
+    fresh_first = pattern.teams_from == "fresh_first"
+    # Python ints from here: numpy scalar arithmetic costs several times as much, once per shift
+    for (st, leave, c), present, away in zip(plan, (n - absent).tolist(), absent.tolist(), strict=True):
         arrive = max(0.0, st - handover)
         if arrive > env.now:
             yield env.timeout(arrive - env.now)
-        present = int(n[i] - absent[i])
         label = f"crew {c + 1}"
-        board.crew_on(force_name, role, label, present, leave, cap, pattern.teams_from == "fresh_first")
+        board.crew_on(force_name, role, label, present, leave, cap, fresh_first)
         if rec.trace:
             rec.log(
                 env.now, "shift", city, "", f"{force_name}.{role}",
-                f"{label} on until {clock.local(leave):%m-%d %H:%M}: "
-                f"{present} present, {int(absent[i])} absent",
+                f"{label} on until {clock.local(leave):%m-%d %H:%M}: {present} present, {away} absent",
             )  # fmt: skip
         if leave < horizon:
-            env.process(_off_duty(env, board, force_name, role, label, leave - env.now, rec))
+            call_soon(env, _OffDuty(env, board, force_name, role, label, leave, rec).schedule)
 
 
-def _off_duty(
-    env: simpy.Environment, board: CityBoard, force: str, role: str, crew: str, after: float, rec: Recorder
-) -> ProcessGenerator:
-    yield env.timeout(after)
-    off = board.crew_off(force, role, crew)
-    if off is None:  # the same crew's next shift follows straight on
-        return
-    leaving, held = off
-    if rec.trace:
-        detail = f"{crew} off: {leaving} leave" + (f", {held} held over" if held else "")
-        rec.log(env.now, "shift", board.city, "", f"{force}.{role}", detail)
+class _OffDuty:
+    """A crew going off duty at `leave`, in two events where a process would take three and a generator.
+
+    `schedule` runs where the process's first step would (`call_soon`), so its timeout takes the same
+    place among same-time events; `go` runs when it fires, as the process's second step would.
+    """
+
+    def __init__(
+        self, env: simpy.Environment, board: CityBoard, force: str, role: str, crew: str, leave: float,
+        rec: Recorder,
+    ) -> None:  # fmt: skip
+        self.env, self.board, self.force, self.role, self.crew = env, board, force, role, crew
+        self.leave, self.rec = leave, rec
+
+    def schedule(self, _: simpy.Event) -> None:
+        self.env.timeout(self.leave - self.env.now).callbacks.append(self.go)
+
+    def go(self, _: simpy.Event) -> None:
+        board = self.board
+        off = board.crew_off(self.force, self.role, self.crew)
+        if off is None:  # the same crew's next shift follows straight on
+            return
+        leaving, held = off
+        if self.rec.trace:
+            detail = f"{self.crew} off: {leaving} leave" + (f", {held} held over" if held else "")
+            self.rec.log(self.env.now, "shift", board.city, "", f"{self.force}.{self.role}", detail)

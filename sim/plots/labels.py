@@ -11,6 +11,8 @@ __all__ = ["BETTER", "METRIC_LABELS", "better", "metric_label"]
 # metric -> (short name, axis label with unit)
 METRIC_LABELS = {
     "post_coverage": ("post coverage", "post coverage\n(share of required person-hours)"),
+    "worst_post_coverage": ("worst post's coverage",
+                            "worst post's coverage\n(its share of required person-hours)"),
     "critical_gap": ("P(critical gap)", "P(critical gap)\n(share of replications)"),
     "air_coverage": ("air coverage", "air coverage\n(share of required aircraft-hours)"),
     "gap_person_hours": ("post shortfall", "post shortfall\n(person-hours per replication)"),
@@ -42,8 +44,9 @@ METRIC_LABELS = {
 }  # fmt: skip
 # metric -> the direction that is better: +1 up, -1 down (utilisation and flight hours: neither)
 BETTER = {
-    "post_coverage": 1, "air_coverage": 1, "aircraft_availability": 1, "reached_within_target_frac": 1,
-    "air_reached_within_target_frac": 1, "air_response_time_p90_min": -1, "unanswered_air_alerts": -1,
+    "post_coverage": 1, "worst_post_coverage": 1, "air_coverage": 1, "aircraft_availability": 1,
+    "reached_within_target_frac": 1, "air_reached_within_target_frac": 1, "air_response_time_p90_min": -1,
+    "unanswered_air_alerts": -1,
     "critical_gap": -1, "gap_person_hours": -1, "critical_gap_person_hours": -1, "longest_gap_h": -1,
     "escort_delay_p95_min": -1, "escort_delay_mean_min": -1, "escort_delay_max_min": -1,
     "movements_delayed_frac": -1, "movements_unescorted": -1, "response_time_p50_min": -1,

@@ -62,6 +62,11 @@ def decision_lines(answer: dict[str, Any]) -> dict[str, str]:
             f"{what} meet every target that {what} can move (not met at any level: "
             f"{'; '.join(f for f in answer.get('flat', []) if f.endswith('not met'))})"
         )
+    elif needed is not None and answer.get("out_of_reach"):
+        out["needed"] = (
+            f"{_n(needed)} {what} meet every target that {what} can move, with 95% confidence (not met "
+            f"by any number of {what}, left out: {'; '.join(answer['out_of_reach'])})"
+        )
     elif needed is None:
         out["needed"] = f"no level of {what} searched meets every target with 95% confidence"
     else:

@@ -175,6 +175,7 @@ def allocate_answer(result: AllocateResult, request: DecideRequest) -> dict[str,
         "replications": result.evidence.n,
         "replications_spent": result.spent,
         "notes": list(result.notes),
+        "out_of_reach": sorted(result.out_of_reach),
     }
 
 

@@ -379,7 +379,13 @@ def _demand_exists(s: Scenario, metric: str, key: str, value: str) -> bool:
     if metric in AIR_ALERT_METRICS:
         alerted = {n: inc for n, inc in s.incidents.items() if inc.air_alert is not None}
         return value in alerted if key == "stream" else any(inc.city == value for inc in alerted.values())
-    if metric in ("post_coverage", "critical_gap", "gap_person_hours", "critical_gap_person_hours"):
+    if metric in (
+        "post_coverage",
+        "worst_post_coverage",
+        "critical_gap",
+        "gap_person_hours",
+        "critical_gap_person_hours",
+    ):
         posts = list(s.posts.values())
         if metric.startswith("critical") and key != "post":
             posts = [p for p in posts if p.critical]

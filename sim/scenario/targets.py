@@ -37,6 +37,7 @@ _INCIDENTS = ("stream", "city")
 # metric → the scope keys it can be checked on
 METRIC_SCOPES: dict[str, tuple[str, ...]] = {
     "post_coverage": _POSTS,
+    "worst_post_coverage": ("force", "city", "site", "role"),
     "critical_gap": _POSTS,
     "gap_person_hours": _POSTS,
     "critical_gap_person_hours": _POSTS,
@@ -56,6 +57,7 @@ METRIC_SCOPES: dict[str, tuple[str, ...]] = {
 }
 METRIC_NAMES = {
     "post_coverage": "post coverage",
+    "worst_post_coverage": "worst post's coverage",
     "critical_gap": "P(critical gap)",
     "gap_person_hours": "person-hours short",
     "critical_gap_person_hours": "critical person-hours short",
@@ -79,8 +81,9 @@ PERCENTILES = {"escort_delay_p95_min": 95.0, "response_time_p50_min": 50.0, "res
 # Metrics of incidents answered from the air (a stream's `air_alert`)
 AIR_ALERT_METRICS = ("air_response_time_p90_min", "air_reached_within_target_frac", "unanswered_air_alerts")
 _WITHIN = ("escort_within_frac", "response_within_frac")
-_SHARES = ("post_coverage", "critical_gap", "escort_within_frac", "response_within_frac",
-           "reached_within_target_frac", "air_reached_within_target_frac", "air_coverage")  # fmt: skip
+_SHARES = ("post_coverage", "worst_post_coverage", "critical_gap", "escort_within_frac",
+           "response_within_frac", "reached_within_target_frac", "air_reached_within_target_frac",
+           "air_coverage")  # fmt: skip
 
 
 class Target(Strict):

@@ -162,6 +162,40 @@ def test_a_force_scoped_coverage_target_fails_while_the_pooled_one_passes():
     )
 
 
+ONE_POST_STARVED = """
+forces:
+  us: {headcount: 20, cities: {lima: 1}, shift: {pattern: continuous}}
+targets:
+  post_coverage_min: null
+  p_critical_gap_max: null
+  checks:
+    - {metric: post_coverage, force: us, min: 0.9}
+    - {metric: worst_post_coverage, force: us, min: 0.9}
+posts:
+  gate: {site: lcc, required: 16, forces: [us], priority: 1, daily: [{from: "00:00", to: "00:00"}]}
+  tower: {site: hotel, required: 5, forces: [us], priority: 2, daily: [{from: "00:00", to: "00:00"}]}
+"""
+
+
+def test_the_worst_post_is_seen_where_pooled_coverage_hides_it():
+    # 20 people for 21 required: the gate (priority 1) is full, the tower has 4 of 5. Pooled, 20/21 = 0.952
+    # passes 0.9; the worst post, the tower at 0.8, does not.
+    outcome = run(tiny(ONE_POST_STARVED), replications=2, workers=1)
+    summary = outcome.answer.summaries[""]
+    assert summary["post_coverage[force=us]"].mean == pytest.approx(20 / 21)
+    assert summary["worst_post_coverage[force=us]"].mean == pytest.approx(0.8)
+    assert summary["worst_post_coverage[city=lima]"].mean == pytest.approx(0.8)
+    assert summary["worst_post_coverage[site=lcc]"].mean == pytest.approx(1.0)
+    assert summary["worst_post_coverage"].mean == pytest.approx(0.8)
+    pooled, worst = outcome.answer.checks[""]
+    assert pooled.met
+    assert (worst.target, worst.met, worst.status) == (
+        "worst post's coverage [force us] ≥ 0.9",
+        False,
+        "not met",
+    )
+
+
 def test_targets_are_checks_on_columns():
     s = tiny(POOLED_PASSES)
     specs = target_specs(s)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sim.experiment.allocate import fixed_split, split_scenario, troops_of
 from sim.experiment.search import judge
 from sim.metrics import target_specs
+from sim.report.decide import decision_lines
 from sim.results.allocation import run_allocate
 from sim.results.decide import LevelStore
 from sim.scenario import load_scenario, parse_scenario
@@ -103,3 +104,34 @@ def test_aircrew_units_are_decision_variables_outside_the_troops() -> None:
     assert t.aircraft_types["e3g"].aircrew is not None
     assert t.aircraft_types["e3g"].aircrew.crews == 3
     assert t.forces["us"].headcount == 30
+
+
+def test_a_target_no_troops_can_meet_is_left_out_of_the_split_and_named(tmp_path: Path) -> None:
+    # A critical tower post that only a one-person local force may staff: P(critical gap) is 1 whatever
+    # the U.S. troops, so no split can meet it. `allocate` must still split the troops for the targets
+    # they move (it used to stop: "no level meets every target ... no split to start from") and say what
+    # it left out.
+    text = TWO_CITIES.replace(
+        "targets: {post_coverage_min: 0.98, p_critical_gap_max: 0.2}",
+        "targets:\n  post_coverage_min: null\n  p_critical_gap_max: 0.2\n"
+        "  checks: [{metric: post_coverage, force: us, min: 0.98}]",
+    ).replace(
+        "posts:",
+        "  local:\n    headcount: 1\n    cities: {cusco: 1.0}\nposts:\n"
+        "  cusco_tower: {site: plaza, required: 3, forces: [local], critical: true,\n"
+        '                daily: [{from: "00:00", to: "00:00"}]}',
+    )
+    path = tmp_path / "two_gates_tower.yaml"
+    path.write_text(text)
+    found = run_allocate(path, replications=20, workers=1, out=tmp_path / "alloc")
+    a = found.answer
+    assert a["out_of_reach"] == [found.result.size.flat[0].target]
+    assert found.result.size.answer is None
+    assert found.result.size.reachable is not None
+    assert a["fixed_needed"] == found.result.size.reachable.answer
+    assert a["meets"]
+    assert a["verified"]
+    assert a["needed"] < a["fixed_needed"]
+    assert found.result.split[("lima", "security")] > found.result.split[("cusco", "security")]
+    assert any("left out" in note for note in a["notes"])
+    assert "left out" in decision_lines(a)["needed"]

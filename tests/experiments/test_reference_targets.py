@@ -33,7 +33,7 @@ def test_every_us_scoped_target_fails_at_zero_troops(at_zero):
             assert (c.target, c.met, c.status) == (c.target, False, "not met")  # not for want of replications
     assert sum(not c.met for c in checks) == 9
     scopes = {c.metric for c in checks}
-    assert "post_coverage[force=us]" in scopes
+    assert "worst_post_coverage[force=us]" in scopes
     assert "escort_within_15min_frac[delegation=usa]" in scopes
     assert "air_coverage[requirement=mh60_gala]" in scopes
 
@@ -57,7 +57,7 @@ def test_pooled_numbers_hide_what_the_scoped_ones_show_at_zero_troops(at_zero):
 def test_the_console_names_the_failing_targets_with_estimates_and_bounds(at_zero, capsys):
     print_outcome(at_zero)
     out = capsys.readouterr().out
-    assert "post coverage [force us] ≥ 0.99" in out
+    assert "worst post's coverage [force us] ≥ 0.99" in out
     assert "escort delay p95 [delegation usa] ≤ 15 min" in out
     assert "air coverage [requirement mh60_gala] ≥ 0.95" in out
     assert "NOT met" in out

@@ -1,5 +1,6 @@
-"""The duty board's shortcuts (start a task from idle people, absorb a change without reassigning)
-must give exactly what a full reassignment would: same gaps, movements, responses, metrics, events."""
+"""The duty board's shortcuts (start a task from idle people, absorb a change without reassigning, the
+incremental reassignment) must give exactly what walking every demand at every change would: same
+gaps, movements, responses, metrics, events."""
 
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ def test_shortcuts_match_full_reassignment(monkeypatch, replication, troops):
     s = load_scenario(REFERENCE)
     fast = _fingerprint(run_replication(s, replication, troops=troops, trace=True))
 
-    full_assign = CityBoard._assign
+    full_assign = CityBoard._assign_all
 
     def always_full(self, event=None):
         full_assign(self, event)
         self.idle = {}  # no idle people on record: every change takes the full reassignment
 
-    monkeypatch.setattr(CityBoard, "_assign", always_full)
+    monkeypatch.setattr(CityBoard, "incremental", False)
+    monkeypatch.setattr(CityBoard, "_assign_all", always_full)
     slow = _fingerprint(run_replication(s, replication, troops=troops, trace=True))
     assert fast == slow
