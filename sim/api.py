@@ -150,14 +150,21 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
 
 def start_experiment(design: Design, options: RunOptions, progress: Progress | None = None) -> Outcome:
     """Run a designed experiment into its results folder, figures and report included."""
-    return results_experiment.start(design, options, progress, render=_render)
+    return results_experiment.start(design, options, progress, render=_render, prepare=_prepare_render)
 
 
 def resume_experiment(
     folder: str | os.PathLike[str], options: RunOptions, progress: Progress | None = None
 ) -> Outcome:
     """Finish an interrupted experiment (`<out>.incomplete`), figures and report included."""
-    return results_experiment.resume(folder, options, progress, render=_render)
+    return results_experiment.resume(folder, options, progress, render=_render, prepare=_prepare_render)
+
+
+def _prepare_render() -> None:
+    """What `_render` needs, made ready while the workers run: matplotlib, pandas, the template."""
+    from sim.report.html import prepare
+
+    prepare()
 
 
 def _render(folder: Path, manifest: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from sim.experiment.design import BadExperiment, metric_columns_of
-from sim.experiment.executors import BatchResult, Variant, WorkerState, default_workers, make_executor
+from sim.experiment.executors import BatchResult, Variant, Workers, WorkerState
 from sim.experiment.options import Progress
 from sim.experiment.plan import MAX_REPLICATIONS, Plan, batches, next_round, over_cap
 from sim.experiment.tables import interval_of
@@ -72,16 +72,23 @@ def execute(
     scheduler: Any = None,
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
+    pool: Workers | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Executed:
     """Run every replication the plan asks for that `store` does not have yet.
 
-    `on_start(workers)` is called when the executor is up. Ctrl-C raises `Interrupted` with the counts;
-    the batches already in `store` are kept either way.
+    The batches run on `pool` when one is given (kept open for the caller's next experiments), else on
+    `workers` processes or a Dask `scheduler` started for this experiment alone. `on_start(workers)` is
+    called when the executor is up. `meanwhile()`, if given, is called once while other workers run the
+    first batches (never with a single worker in this process): work this process would otherwise do
+    after the last batch, such as importing what writes the tables. Ctrl-C raises `Interrupted` with
+    the counts; the batches already in `store` are kept either way.
     """
     check_plan(plan)
     columns = metric_columns_of(v.scenario for v in variants)
     state = WorkerState(tuple(variants), seed, columns)
-    workers = workers or default_workers()
+    owned = pool is None
+    workers_pool = Workers(workers, scheduler) if pool is None else pool
     target = plan.first_round()
     done = _done_reps(store, len(variants))
     precision_met: bool | None = None
@@ -95,11 +102,15 @@ def execute(
             if progress:
                 progress(count, planned)
             if executor is None and any(todo.values()):
-                executor = make_executor(state, workers, scheduler)
+                executor = workers_pool.executor(state)
                 if on_start:
                     on_start(executor.workers)
             if executor is not None:
-                for result in executor.results(batches(todo, executor.workers)):
+                stream = executor.results(batches(todo, executor.workers))
+                if meanwhile is not None and executor.workers > 1:
+                    meanwhile()
+                    meanwhile = None
+                for result in stream:
                     store.write(result)
                     b = result.batch
                     done[b.variant].update(range(b.start, b.stop))
@@ -116,8 +127,8 @@ def execute(
     except KeyboardInterrupt:
         raise Interrupted(sum(len(d) for d in done.values()), target * len(variants)) from None
     finally:
-        if executor is not None:
-            executor.close()
+        if owned:
+            workers_pool.close()
     return Executed(target, precision_met, widest)
 
 

@@ -2,9 +2,12 @@
 
 Every executor runs the same pure function, `run_batch(state, batch)`, and hands back its results as
 they complete, in whatever order. The `WorkerState` (the scenarios of every variant and the seed) is sent
-once per worker: as the process pool's initializer argument, or scattered to every Dask worker. A
-replication's random numbers depend on (seed, replication, stream name) only, so the results are the same
-whichever executor runs them and however many workers it has.
+once per worker: as the process pool's initializer argument, or scattered to every Dask worker. An
+executor stays up for as many experiments as its owner runs on it (`use(state)` between them: the levels
+of a `size` search, the rounds of a precision run), so that workers start, and import the model, once:
+a later state goes to a local worker with its first batch of that state, and is unpickled once per
+worker. A replication's random numbers depend on (seed, replication, stream name) only, so the results
+are the same whichever executor runs them and however many workers it has.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import csv
 import importlib
 import io
 import os
+import pickle
 import sys
 import threading
 import time
@@ -39,6 +43,7 @@ __all__ = [
     "SerialExecutor",
     "Variant",
     "WorkerState",
+    "Workers",
     "check_scheduler",
     "default_workers",
     "make_executor",
@@ -103,9 +108,14 @@ def run_batch(state: WorkerState, batch: Batch) -> BatchResult:
 
 
 class Executor(Protocol):
-    """Runs batches and yields their results as they complete."""
+    """Runs batches of its current state and yields their results as they complete.
+
+    `results` hands the first batches to the workers before it returns (a serial executor runs them as
+    they are asked for), so that the caller may do other work while they run."""
 
     workers: int
+
+    def use(self, state: WorkerState) -> None: ...
 
     def results(self, batches: list[Batch]) -> Iterator[BatchResult]: ...
 
@@ -119,23 +129,31 @@ class SerialExecutor:
         self.state = state
         self.workers = 1
 
+    def use(self, state: WorkerState) -> None:
+        """Run the next batches on `state`."""
+        self.state = state
+
     def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
-        for batch in batches:
-            yield run_batch(self.state, batch)
+        state = self.state
+        return (run_batch(state, batch) for batch in batches)
 
     def close(self) -> None:
         pass
 
 
-_STATE: WorkerState | None = None
+# A worker's states by number: the initializer's is number 0; a later one comes pickled with each batch
+# of it and is unpickled by the first of them that this worker runs. The owner runs one state at a time,
+# so a worker keeps only its latest few.
+_STATES: dict[int, WorkerState] = {}
+_KEEP_STATES = 2
 
 
 def _init_worker(state: WorkerState, owner: int) -> None:
     """Keep the state for this worker's batches; Ctrl-C is the owner's to handle, not the workers'."""
     import signal
 
-    global _STATE
-    _STATE = state
+    _STATES.clear()
+    _STATES[0] = state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(owner,), daemon=True).start()
 
@@ -156,16 +174,26 @@ def _exit_when_orphaned(owner: int) -> None:
             os._exit(1)
 
 
-def _run_batch_here(batch: Batch) -> BatchResult:
-    assert _STATE is not None, "worker not initialised"
-    return run_batch(_STATE, batch)
+def _run_batch_here(number: int, pickled: bytes | None, batch: Batch) -> BatchResult:
+    """Run `batch` of state `number` (`pickled` unless it is the initializer's), in a worker."""
+    state = _STATES.get(number)
+    if state is None:
+        assert pickled is not None, "worker not initialised"
+        state = pickle.loads(pickled)
+        for old in sorted(_STATES)[: max(0, len(_STATES) + 1 - _KEEP_STATES)]:
+            del _STATES[old]
+        _STATES[number] = state
+    return run_batch(state, batch)
 
 
+# Imported by the owner before the workers are forked (and by the fork server), so that a worker's first
+# replication does not pay for them: scipy.special is the model's, imported on first use.
 _WORKER_MODULES = [
     "sim.experiment.executors",
     "sim.experiment.distributions",
     "sim.metrics",
     "sim.model.summit",
+    "scipy.special",
 ]
 
 
@@ -200,25 +228,39 @@ class LocalExecutor:
             initializer=_init_worker,
             initargs=(state, os.getpid()),
         )
+        self._state, self._number = state, 0
+        self._pickled: bytes | None = None  # the state for the workers' batches, unless the initializer's
+
+    def use(self, state: WorkerState) -> None:
+        """Run the next batches on `state` (pickled once here, sent with each of its batches)."""
+        if state is not self._state:
+            self._state, self._number = state, self._number + 1
+            self._pickled = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
     def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
         # Keep a few batches per worker in flight rather than all of them, so that an interrupt has
-        # little to cancel and results never pile up in memory.
+        # little to cancel and results never pile up in memory. The first are handed out now.
         queue = iter(batches)
         pending: set[Future[BatchResult]] = set()
+        for batch in queue:
+            pending.add(self._submit(batch))
+            if len(pending) >= 2 * self.workers:
+                break
+        return self._collect(queue, pending)
+
+    def _submit(self, batch: Batch) -> Future[BatchResult]:
+        return self._pool.submit(_run_batch_here, self._number, self._pickled, batch)
+
+    def _collect(self, queue: Iterator[Batch], pending: set[Future[BatchResult]]) -> Iterator[BatchResult]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         try:
-            for batch in queue:
-                pending.add(self._pool.submit(_run_batch_here, batch))
-                if len(pending) >= 2 * self.workers:
-                    break
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: f.result().batch):
                     nxt = next(queue, None)
                     if nxt is not None:
-                        pending.add(self._pool.submit(_run_batch_here, nxt))
+                        pending.add(self._submit(nxt))
                     yield future.result()
         finally:
             for future in pending:
@@ -318,15 +360,31 @@ class DaskExecutor:
                 self._client.wait_for_workers(1, timeout=NO_WORKERS_S)
             self.workers = max(1, sum(self._client.nthreads().values()))
             self._state = self._client.scatter(state, broadcast=True, hash=False)
+            self._given = state
         except Exception as e:
             self.close()
             raise ClusterError(
                 f"the Dask cluster at {self._where} has no usable worker ({_one_line(e)})"
             ) from None
 
+    def use(self, state: WorkerState) -> None:
+        """Run the next batches on `state`, scattered to every worker in place of the last one."""
+        if state is self._given:
+            return
+        try:
+            scattered = self._client.scatter(state, broadcast=True, hash=False)
+        except Exception as e:
+            lost = f"the Dask cluster at {self._where} was lost mid-run ({_one_line(e)})"
+            raise ClusterError(lost) from None
+        with contextlib.suppress(Exception):
+            self._client.cancel(self._state)
+        self._given, self._state = state, scattered
+
     def results(self, batches: list[Batch]) -> Iterator[BatchResult]:
         futures = [self._client.submit(run_batch, self._state, batch, pure=False) for batch in batches]
-        pending = set(futures)
+        return self._collect(set(futures))
+
+    def _collect(self, pending: set[Any]) -> Iterator[BatchResult]:
         lost_since: float | None = None
         try:
             while pending:
@@ -404,3 +462,33 @@ def make_executor(state: WorkerState, workers: int, scheduler: Any = None) -> Ex
     if workers <= 1:
         return SerialExecutor(state)
     return LocalExecutor(state, workers)
+
+
+class Workers:
+    """The executor of `workers` processes (default all cores), or of a Dask `scheduler`, made on first
+    use and kept for every experiment run on it until `close`: a search's levels then share one pool of
+    workers, started (and importing the model) once. A context manager that closes it on leaving."""
+
+    def __init__(self, workers: int | None = None, scheduler: Any = None) -> None:
+        self.requested, self.scheduler = workers, scheduler
+        self._executor: Executor | None = None
+
+    def executor(self, state: WorkerState) -> Executor:
+        """The executor, made now if it is not up yet, set to run `state`."""
+        if self._executor is None:
+            self._executor = make_executor(state, self.requested or default_workers(), self.scheduler)
+        else:
+            self._executor.use(state)
+        return self._executor
+
+    def close(self) -> None:
+        """Stop the workers (nothing to do if none was started); they may be started again later."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.close()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

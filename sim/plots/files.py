@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -241,44 +242,59 @@ def _swept_force(r: dict[str, Any]) -> str | None:
 
 def results_figures(tables: ResultsTables) -> dict[str, Figure]:
     """Every figure that applies to a results folder, by file stem, in the order a reader wants them."""
+    return {stem: make() for stem, make in figure_makers(tables).items()}
+
+
+def figure_makers(tables: ResultsTables) -> dict[str, Callable[[], Figure]]:
+    """`results_figures` not drawn yet: each figure that applies, by stem in order, as the call that
+    draws it (so that two processes saving them each draw only their share)."""
     t = tables
     common: _Titles = {"scenario": t.scenario_name, "replications": t.replications}
     r = t.resolved()
     targets = r.get("targets") or {}
-    figs: dict[str, Figure] = {}
+    figs: dict[str, Callable[[], Figure]] = {}
     levels = len(t.labels)
     inputs = t.manifest.get("inputs") or []
     if t.command == "sweep" and len(inputs) > 1:
-        figs["grid_targets"] = grid_targets(t.checks, t.manifest, **common)
+        figs["grid_targets"] = lambda: grid_targets(t.checks, t.manifest, **common)
     elif t.command == "sweep" and levels > 1:
         smallest = t.smallest if t.key == "troops" else None
-        figs["coverage_vs_troops"] = coverage_vs_troops(t.summary, targets, smallest=smallest, key=t.key,
-                                                        force=_swept_force(r), **common)  # fmt: skip
+        figs["coverage_vs_troops"] = functools.partial(
+            coverage_vs_troops,
+            t.summary,
+            targets,
+            smallest=smallest,
+            key=t.key,
+            force=_swept_force(r),
+            **common,
+        )
         if not t.checks.empty:
-            figs["targets_vs_troops"] = targets_vs_troops(t.summary, t.checks, smallest=smallest, key=t.key,
-                                                          **common)  # fmt: skip
+            figs["targets_vs_troops"] = functools.partial(
+                targets_vs_troops, t.summary, t.checks, smallest=smallest, key=t.key, **common
+            )
         if not t.differences.empty:
-            figs["marginal_value"] = marginal_value(t.differences, key=t.key, **common)
+            figs["marginal_value"] = lambda: marginal_value(t.differences, key=t.key, **common)
     if t.command == "compare":
-        figs["compare_variants"] = compare_variants(t.summary, t.differences, **common)
+        figs["compare_variants"] = lambda: compare_variants(t.summary, t.differences, **common)
     posts, air = t.demand("posts"), t.demand("air")
     for label in t.focus:
         if not failing_posts(posts, label, t.key).empty or not failing_air(air, label, t.key).empty:
-            fig = demands_at_level(posts, air, t.checks, level=label, key=t.key, **common)
-            figs[f"demands_at_{_safe(label)}"] = fig
+            figs[f"demands_at_{_safe(label)}"] = functools.partial(
+                demands_at_level, posts, air, t.checks, level=label, key=t.key, **common
+            )
     for label in t.focus:
         by_site, by_city = t.shortfall[label]
-        stem = f"shortfall_at_{_safe(label)}"
-        figs[stem] = shortfall_heatmap(by_site, by_city, level=label, timezone=r.get("timezone", "local"),
-                                       **common)  # fmt: skip
+        figs[f"shortfall_at_{_safe(label)}"] = functools.partial(
+            shortfall_heatmap, by_site, by_city, level=label, timezone=r.get("timezone", "local"), **common
+        )
     dist = t.distributions
     if not dist.empty and (dist["quantity"] == "escort_wait_min").any():
-        figs["escort_delay_ecdf"] = escort_delay_ecdf(
+        figs["escort_delay_ecdf"] = lambda: escort_delay_ecdf(
             dist, share_targets=share_targets(t.checks, "escort"), key=t.key, **common
         )
     if not dist.empty and (dist["quantity"] == "response_min").any():
         incident_targets = [float(i["target_min"]) for i in (r.get("incidents") or {}).values()]
-        figs["response_time_ecdf"] = response_time_ecdf(
+        figs["response_time_ecdf"] = lambda: response_time_ecdf(
             dist, target_min=incident_targets, share_targets=share_targets(t.checks, "response"),
             key=t.key, **common,
         )  # fmt: skip
@@ -344,11 +360,11 @@ class FigureDrawing(Mapping[str, Path]):
 
     def __init__(self, folder: str | os.PathLike[str], tables: ResultsTables) -> None:
         self._out = _figures_dir(Path(folder))
-        self._figs = list(results_figures(tables).items())
+        self._figs = list(figure_makers(tables).items())  # each drawn by the process that saves it
         self._paths: dict[str, Path] | None = None
         self._process: Any = None
         if not _can_fork() or len(self._figs) < 2:
-            self._finish({stem: _save_one(fig, self._out, stem) for stem, fig in self._figs})
+            self._finish({stem: _save_one(make(), self._out, stem) for stem, make in self._figs})
             return
         import multiprocessing
 
@@ -371,7 +387,7 @@ class FigureDrawing(Mapping[str, Path]):
 
     def _draw(self, order: Iterable[int]) -> dict[str, Path]:
         return {
-            self._figs[i][0]: _save_one(self._figs[i][1], self._out, self._figs[i][0])
+            self._figs[i][0]: _save_one(self._figs[i][1](), self._out, self._figs[i][0])
             for i in self._take(order)
         }
 

@@ -62,7 +62,7 @@ def when(text: Any) -> str:
     return out[:-3] if len(out) == 19 and out.endswith(":00") else out
 
 
-def interval(r: pd.Series) -> Interval:
+def interval(r: pd.Series | dict[str, Any]) -> Interval:
     """The interval of a row of summary.csv or differences.csv."""
     n = r.get("n")
     n = 0 if n is None or (isinstance(n, float) and math.isnan(n)) else int(n)

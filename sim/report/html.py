@@ -17,7 +17,9 @@ autoescaped) and depends only on the folder's files, so `summit-sim plot` redraw
 from __future__ import annotations
 
 import base64
+import functools
 import os
+import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +36,7 @@ from sim.report.per_level import per_level, target_grid
 from sim.report.provenance import facts, reproducibility, scenario_summary
 from sim.scenario.errors import printable
 
-__all__ = ["FIGURE_CAPTIONS", "METRICS_DOC", "render_folder", "write_report"]
+__all__ = ["FIGURE_CAPTIONS", "METRICS_DOC", "prepare", "render_folder", "write_report"]
 
 METRICS_DOC = "docs/metrics.md"  # where the project defines every metric, its unit, scope and interval
 FIGURE_CAPTIONS = {
@@ -76,6 +78,8 @@ def _visible(value: object) -> object:
     and tabs kept. HTML the report made itself (`Markup`) is left alone."""
     if not isinstance(value, str) or isinstance(value, Markup):
         return value
+    if value.isascii() and not _ASCII_CONTROL.search(value):  # the common case (an embedded PNG) at once
+        return value
     if all(c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf") for c in value):
         return value
     return "".join(
@@ -83,8 +87,13 @@ def _visible(value: object) -> object:
     )
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # ASCII's Cc characters but line breaks, tabs
+
+
+@functools.cache
 def _env() -> jinja2.Environment:
-    """The template's environment: autoescaped, strict about missing names, with the `ph` filter."""
+    """The template's environment: autoescaped, strict about missing names, with the `ph` filter; made
+    once, so that its templates are compiled once."""
     loader = jinja2.FileSystemLoader(Path(__file__).parent / "templates")
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -143,6 +152,12 @@ def write_report(tables: ResultsTables, figures: Mapping[str, Path]) -> Path:
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def prepare() -> None:
+    """Compile the report's template (this module's import has loaded matplotlib, pandas and jinja2):
+    done while an experiment's workers run, it is off the tail that follows their last batch."""
+    _env().get_template("report.html.j2")
 
 
 def render_folder(folder: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> Path:

@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.experiment.design import BadExperiment, load_source, metric_columns_of
 from sim.experiment.execute import Interrupted, execute
-from sim.experiment.executors import Variant, check_scheduler, default_workers
+from sim.experiment.executors import Variant, Workers, check_scheduler, default_workers
 from sim.experiment.plan import Plan
 from sim.results.files import (
     INCOMPLETE,
@@ -93,8 +93,10 @@ def base_scenario(
 
 
 class LevelStore:
-    """A `ColumnSource` on disk: each key's replications in `levels/<key>/parts/`, run on the
-    folder's seed (common random numbers: replication i is the same random world for every key)."""
+    """A `ColumnSource` on disk: each key's replications (their metrics rows) in `levels/<key>/parts/`,
+    run on the folder's seed (common random numbers: replication i is the same random world for every
+    key), on one pool of workers that every key shares (started once for the whole decision): `pool`,
+    or else one of `workers` processes or on a Dask `scheduler`, stopped by `close`."""
 
     def __init__(
         self,
@@ -104,9 +106,11 @@ class LevelStore:
         scheduler: Any = None,
         progress: Callable[[int], None] | None = None,
         sub: str = "levels",
+        pool: Workers | None = None,
     ) -> None:
         self.root = folder / sub
-        self.seed, self.workers, self.scheduler, self.progress = seed, workers, scheduler, progress
+        self.seed, self.progress = seed, progress
+        self.pool = pool if pool is not None else Workers(workers, scheduler)
         self.spent = 0
         self.counted: dict[str, int] = {}
         self.labels: dict[str, str] = {}
@@ -116,9 +120,9 @@ class LevelStore:
         folder = self.root / name
         folder.mkdir(parents=True, exist_ok=True)
         self.labels[name] = key
-        store = PartStore(folder)
+        store = PartStore(folder, kinds=("rows",))
         variant = Variant(key, scenario, troops)
-        execute([variant], Plan(n, None, max(n, 2)), self.seed, store, self.workers, self.scheduler)
+        execute([variant], Plan(n, None, max(n, 2)), self.seed, store, pool=self.pool)
         columns = metric_columns_of([scenario])
         if not (folder / "label.txt").is_file():
             (folder / "columns.json").write_text(json.dumps(list(columns)))
@@ -133,6 +137,10 @@ class LevelStore:
             c: np.array([float(r[2 + i]) if r[2 + i] else np.nan for r in rows], dtype=float)
             for i, c in enumerate(columns)
         }
+
+    def close(self) -> None:
+        """Stop the workers (every store sharing them included); a later call starts them again."""
+        self.pool.close()
 
     def join(self, path: Path, key_name: str) -> None:
         """Every key's replications in one table: key, replication, then the union of the metrics."""
@@ -160,12 +168,14 @@ class LevelStore:
 
 @contextlib.contextmanager
 def keep_on_interrupt(store: LevelStore, work: Path) -> Iterator[None]:
-    """Ctrl-C during a decision: the finished replications stay in `work` (an `Interrupted` naming it,
-    so the command line says how to `--resume`)."""
+    """Run a decision's search on `store`, stopping its workers at the end. Ctrl-C: the finished
+    replications stay in `work` (an `Interrupted` naming it, so the command line says how to `--resume`)."""
     try:
         yield
     except KeyboardInterrupt:
         raise Interrupted(store.spent, store.spent, work) from None
+    finally:
+        store.close()
 
 
 class DecideFolder:
@@ -173,6 +183,7 @@ class DecideFolder:
 
     def __init__(self, work: Path, request: DecideRequest) -> None:
         self.work, self.request = work, request
+        self.pool: Workers | None = None
 
     @property
     def final(self) -> Path:
@@ -187,7 +198,9 @@ class DecideFolder:
         seed: int | None = None,
     ) -> LevelStore:
         seed = self.request.seed if seed is None else seed
-        return LevelStore(self.work, seed, workers, scheduler, progress, sub)
+        if self.pool is None:  # every store of the folder runs on the same workers
+            self.pool = Workers(workers, scheduler)
+        return LevelStore(self.work, seed, progress=progress, sub=sub, pool=self.pool)
 
     def finish(self, write: Callable[[Path], None]) -> Path:
         """Write the tables (`write(folder)`), remove the parts and give the folder its final name."""

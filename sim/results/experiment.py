@@ -69,9 +69,16 @@ class Outcome:
 
 
 def start(
-    design: Design, options: RunOptions, progress: Progress | None = None, render: Render | None = None
+    design: Design,
+    options: RunOptions,
+    progress: Progress | None = None,
+    render: Render | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run a new experiment into `options.out` (default `results/<scenario>/<command>-<timestamp>`)."""
+    """Run a new experiment into `options.out` (default `results/<scenario>/<command>-<timestamp>`).
+
+    `prepare()`, if given, readies `render` (imports) while the workers run the first batches, so that
+    the tail after the last batch is shorter (not called with a single worker in this process)."""
     if options.workers is not None and options.workers < 1:
         raise BadExperiment(f"workers must be 1 or more, got {options.workers}")
     check_plan(design.plan)
@@ -94,7 +101,8 @@ def start(
     except BaseException:
         lock.release()
         raise
-    return _run(work, manifest, list(design.variants), design.plan, options, progress, render, lock)
+    return _run(work, manifest, list(design.variants), design.plan, options, progress, render, lock,
+                prepare=prepare)  # fmt: skip
 
 
 def resume(
@@ -102,9 +110,11 @@ def resume(
     options: RunOptions,
     progress: Progress | None = None,
     render: Render | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> Outcome:
     """Finish an interrupted experiment in `folder` (`<out>.incomplete`) with the settings it started with;
-    only `options.workers`, `scheduler` and `command_line` are taken from `options`.
+    only `options.workers`, `scheduler` and `command_line` are taken from `options` (`prepare` as for
+    `start`).
 
     The scenario files must be unchanged (their sha256 is checked); the result is the same as an
     uninterrupted run's, whatever the workers. The folder is locked while this runs: a second process
@@ -127,7 +137,7 @@ def resume(
     except BaseException:
         lock.release()
         raise
-    return _run(work, manifest, variants, plan, options, progress, render, lock, store)
+    return _run(work, manifest, variants, plan, options, progress, render, lock, store, prepare)
 
 
 def _incomplete_folder(work: Path) -> Path:
@@ -243,6 +253,7 @@ def _any_part(work: Path) -> bool:
 def _run(
     work: Path, manifest: Manifest, variants: list[Variant], plan: Plan, options: RunOptions,
     progress: Progress | None, render: Render | None, lock: FolderLock, store: PartStore | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> Outcome:  # fmt: skip
     """Run what is missing and finish the folder, holding `lock` until the end; however it stops, the
     folder is left incomplete with what was done, its manifest saying why."""
@@ -250,7 +261,7 @@ def _run(
     try:
         store = store or PartStore(work)
         executed = execute(variants, plan, manifest.seed, store, options.workers, options.scheduler, progress,
-                           on_start=manifest.set_workers)  # fmt: skip
+                           on_start=manifest.set_workers, meanwhile=prepare)  # fmt: skip
         finishing = True
         return _finish(work, manifest, variants, plan, store, executed, render, lock)
     except BaseException as e:

@@ -61,10 +61,14 @@ class PartStore:
     """The finished batches of an incomplete experiment: `parts/<variant>-<start>-<stop>.rows.csv`,
     `.gaps.csv` and `.dist.csv`, headerless CSV. A batch is done when its rows file exists (written
     last, by rename); leftovers of a batch cut short (temporary files, gaps without rows) are removed
-    on opening. Files of any other name are left for `check` to report.
+    on opening. Files of any other name are left for `check` to report. A store made with fewer `kinds`
+    (a decision's levels need their metrics rows only) writes only those.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kinds: Sequence[str] = ("gaps", "dist", "rows")) -> None:
+        self.kinds = [k for k in ("gaps", "dist", "rows") if k in kinds]
+        if "rows" not in self.kinds:
+            raise ValueError("a part store keeps at least the rows, which mark a batch done")
         self.dir = folder / "parts"
         self.dir.mkdir(exist_ok=True)
         rows = {p.name[: -len(".rows.csv")] for p in self.dir.glob("*.rows.csv")}
@@ -80,7 +84,8 @@ class PartStore:
         """Keep a finished batch: its gaps, histograms, then its rows (written last: they mark it done)."""
         b = result.batch
         stem = self._stem(b.variant, b.start, b.stop)
-        for kind, text in (("gaps", result.gaps_csv), ("dist", result.dist_csv), ("rows", result.rows_csv)):
+        texts = {"gaps": result.gaps_csv, "dist": result.dist_csv, "rows": result.rows_csv}
+        for kind, text in ((kind, texts[kind]) for kind in self.kinds):
             tmp = self.dir / f"{stem}.{kind}.csv.tmp"
             try:
                 with tmp.open("w", newline="") as f:
