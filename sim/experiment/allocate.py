@@ -10,10 +10,13 @@ left as the scenario has them when a total is split.
 - **the smallest total and its split** meeting every target with 95% confidence. `size` with the fixed
   shares gives a total T0 and its split B0, which meets. Then each pool is sized on its own (the
   smallest number, by the same bracketing and bisection as `size`, with every other pool held at its B0
-  value: where pools do not interact, this is each pool's own need), the per-pool minima are judged
-  together, and while they miss a target, the pool whose step up improves the missed target's column
-  most on the same replications (the paired difference) gets a step more (greedy repair). A split that
-  would not need fewer troops than T0 is not returned: the fixed shares stand, and the answer says so.
+  value: where pools do not interact, this is each pool's own need). These searches are screened and
+  not settled: each level on the first round only, a close one taken to meet, so each pool's minimum is
+  a candidate, not a verdict. The per-pool minima are then judged together on full replications, and
+  while they miss a target, the pool whose step up improves the missed target's column most on the same
+  replications (the paired difference, each candidate looked at on the first round) gets a step more
+  (greedy repair). A split that would not need fewer troops than T0 is not returned: the fixed shares
+  stand, and the answer says so.
 - **given a total N, the split maximising P(every target met)** (in one replication, the planner's
   odds for one summit; ties broken by the targets met with 95% confidence, then by the worst target's
   slack). It starts from the fixed shares at N, and from the minimal split grown to N when that fits,
@@ -50,6 +53,7 @@ from sim.metrics import target_specs
 from sim.model.workforce import pools_at
 from sim.scenario import Scenario
 from sim.scenario.loader import scenario_data, scenario_from_data
+from sim.stats import TargetCheck
 
 __all__ = [
     "AllocateResult",
@@ -228,10 +232,46 @@ class _Judge:
             self.seen[label] = ev
         return self.seen[label]
 
+    def look(self, split: Split, n: int | None = None) -> tuple[Evidence, dict[str, np.ndarray]]:
+        """A split on `n` replications (default the first round), never grown while close (or on what it
+        has been judged on already, if at least that), and its columns: the verdict a repair steers by."""
+        label = split_label(split)
+        n = n or self.n
+        if label in self.seen and self.seen[label].n >= n:
+            return self.seen[label], self.cols[label]
+        scen = split_scenario(self.s, split)
+        specs = [t for t in target_specs(scen) if t.name not in self.ignore]
+        cols = self.source("split:" + label, scen, None, n)
+        return judge(troops_of(split), cols, specs), cols
+
+
+SHORTLIST = 3  # repair candidates compared on the current split's full replications
+
+
+def _step_key(
+    judge_: _Judge, cand: Split, base: np.ndarray | None, missed: TargetCheck, n: int | None = None
+) -> tuple[float, float]:
+    """A repair candidate on `n` replications: (meets or close there, the paired gain on the missed
+    target's column against the current split's `base` values, in the target's direction)."""
+    cev, ccols = judge_.look(cand, n)
+    cols = ccols.get(missed.metric)
+    gain = 0.0
+    if base is not None and cols is not None:
+        m = min(len(base), len(cols))  # their common replications: the difference is paired
+        with np.errstate(invalid="ignore"):
+            d = cols[:m] - base[:m]
+        d = d[~np.isnan(d)]
+        gain = float(d.mean()) if d.size else 0.0
+        gain = gain if missed.bound == "ci_low" else -gain
+    return float(cev.meets or cev.close), gain
+
 
 def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: int = 200) -> Split:
     """Add `step` people at a time to the pool whose step up moves the first missed target's column most
-    (paired difference of the means on the same replications) until every target is met."""
+    (paired difference of the means on the same replications) until every target is met. Every
+    candidate is looked at on the first round (meeting, or close there, first; then the gain); the
+    `SHORTLIST` best are compared again on all the replications the current split has (a gain on the
+    first round alone is too noisy to steer by: a pool with no effect can win on it step after step)."""
     current = dict(split)
     for _ in range(limit):
         ev = judge_(current)
@@ -240,25 +280,15 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
         missed = ev.failing
         assert missed is not None
         base = judge_.cols[split_label(current)].get(missed.metric)
-        best: tuple[tuple[float, float], Split] | None = None
+
+        cands = []
         for p in pools:
             cand = dict(current)
             cand[p] += 1 if p[0] == AIRCREW else step
-            cev = judge_(cand)
-            cols = judge_.cols[split_label(cand)].get(missed.metric)
-            gain = 0.0
-            if base is not None and cols is not None:
-                m = min(len(base), len(cols))  # their common replications: the difference is paired
-                with np.errstate(invalid="ignore"):
-                    d = cols[:m] - base[:m]
-                d = d[~np.isnan(d)]
-                gain = float(d.mean()) if d.size else 0.0
-                gain = gain if missed.bound == "ci_low" else -gain
-            key = (float(cev.meets), gain)
-            if best is None or key > best[0]:
-                best = (key, cand)
-        assert best is not None
-        current = best[1]
+            cands.append(cand)
+        first = {split_label(c): _step_key(judge_, c, base, missed) for c in cands}
+        shortlist = sorted(cands, key=lambda c: first[split_label(c)], reverse=True)[:SHORTLIST]
+        current = max(shortlist, key=lambda c: _step_key(judge_, c, base, missed, ev.n))
     return current
 
 
@@ -314,8 +344,16 @@ def allocate(
                 return "split:" + split_label(split), split_scenario(s, split), None
 
             crews = p[0] == AIRCREW  # at least one crew (schema), searched in steps of one
+            # screened and not settled: each pool's minimum is a candidate, judged with the others below
             pool_settings = SizeSettings(
-                1 if crews else settings.step, n, cap, settings.budget, fixed[p], 1 if crews else 0, fixed[p]
+                1 if crews else settings.step,
+                n,
+                cap,
+                settings.budget,
+                fixed[p],
+                1 if crews else 0,
+                fixed[p],
+                settle=False,
             )
             found = search_levels(make, source, pool_settings, pool_name(p), progress, ignore)
             steps += found.steps

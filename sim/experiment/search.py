@@ -8,6 +8,15 @@ seed, so every level sees the same random worlds. Where the decision is close (a
 its estimate clears the limit but its interval does not), replications are added to that level, the
 same replications at every level, up to `max_replications`, within a total `budget`.
 
+Screening (on unless `screen` is off): while bracketing and bisecting, a level is judged on the first
+round only, and one that is close there (no target plainly missed, only replications short) is taken to
+meet for now. Showing that a level meets takes far more replications than showing one fails (no critical
+gap in 73 replications before P(critical gap) <= 0.05 can be shown), and most levels the search passes on
+its way are not the answer. The answer is then judged on its full replications ("confirm"); if it fails
+there, the search goes on up from it without screening. The levels screened steer the search only: the
+answer returned has met every target on its full replications, and the level below has failed on the same
+ones, as without screening.
+
 Monotonicity: on common random numbers the model is monotone in the swept force's headcount replication
 by replication (a larger force never has fewer people on duty), so every metric's per-replication value
 moves one way with troops; the verdicts need not (an interval's width varies from level to level), and
@@ -150,7 +159,10 @@ class SizeSettings:
     """How the search runs: levels are multiples of `resolution` within [`low`, `high`], the first is
     `start` (snapped to the grid); each level is first judged on `replications`, and a close one on up
     to `max_replications` (equal: no replications added); `budget` caps the replications of the whole
-    search (None: no cap)."""
+    search (None: no cap); `screen` judges the levels on the way on the first round only (module
+    docstring), and without `settle` the screened answer is returned as it is (status "screened": a
+    candidate that the caller judges on full replications itself, as `allocate` judges its pools
+    together)."""
 
     resolution: float
     replications: int
@@ -159,6 +171,8 @@ class SizeSettings:
     start: float
     low: float = 0.0
     high: float = 1_000_000.0
+    screen: bool = True
+    settle: bool = True
 
     def __post_init__(self) -> None:
         if not self.resolution > 0:
@@ -180,7 +194,8 @@ class SearchStep:
     """One judgement of the search, in order: the level, its evidence, and why it was judged."""
 
     step: int
-    phase: str  # "bracket", "bisect", "pair" (the answer's neighbour topped up to the same replications)
+    phase: str  # "bracket", "bisect", "confirm" (a screened answer on its full replications), "pair" (the
+    # answer's neighbour topped up to the same replications)
     evidence: Evidence
 
     @property
@@ -193,7 +208,8 @@ class SizeResult:
     """What the search found. `answer` is None when no level up to `high` meets every target (or the
     budget ran out before one was found); `below` is the evidence one resolution under the answer (None
     when the answer is the lowest level allowed). `status` is "found", "none meets", "none meets
-    (flat)" (a target the input does not move), "budget" or "lowest meets"; `inversions` lists (lower
+    (flat)" (a target the input does not move), "budget", "lowest meets" or "screened" (not judged on
+    full replications: `SizeSettings.settle`); `inversions` lists (lower
     level that meets, higher level that fails) pairs seen; `flat` the targets the input does not move.
     `reachable`, when some target is plainly out of the input's reach, is the same search with those
     targets left out: the smallest level meeting every target the input does move (its replications
@@ -268,6 +284,10 @@ class _Search:
         self.steps: list[SearchStep] = []
         self.flat = False
         self.flat_checks: list[TargetCheck] = []
+        # screening is worth it only where a close level could grow; once a screened answer has failed on
+        # its full replications, the search goes on without it
+        self.screen = settings.screen and settings.max_replications > settings.replications
+        self.full: set[float] = set()  # levels judged on their full replications (grown while close)
 
     def grid(self, level: float) -> float:
         """`level` snapped down to the grid of multiples of the resolution, within the bounds."""
@@ -296,20 +316,44 @@ class _Search:
         self.n[level] = max(self.n.get(level, 0), n)
         return cols
 
-    def judge(self, level: float, phase: str, n: int | None = None) -> Evidence:
+    def judge(self, level: float, phase: str, n: int | None = None, grow: bool = True) -> Evidence:
         """Judge `level` on at least `n` (default the first round, or what it already has) replications,
-        adding replications while the decision is close, up to max_replications."""
+        adding replications while the decision is close, up to max_replications (unless not `grow`)."""
         specs = [t for t in target_specs(self.make(level)[1]) if t.name not in self.ignore]
         want = max(n or 0, self.s.replications, self.n.get(level, 0))
         ev = judge(level, self.columns(level, want), specs)
-        while ev.close and ev.n < self.s.max_replications:
+        while grow and ev.close and ev.n < self.s.max_replications:
             ev = judge(level, self.columns(level, next_replications(ev, self.s.max_replications)), specs)
+        if grow or not ev.close or ev.n >= self.s.max_replications:
+            self.full.add(level)
         self.evidence[level] = ev
         step = SearchStep(len(self.steps) + 1, f"{phase}, input-bound" if self.ignore else phase, ev)
         self.steps.append(step)
         if self.progress:
             self.progress(step)
         return ev
+
+    def look(self, level: float, phase: str, n: int | None = None) -> bool:
+        """The search's verdict on the way: whether `level` meets, a level close on the first round taken
+        to meet for now while screening (judged on `n` replications: never screened)."""
+        if self.screen and n is None and level not in self.full:
+            ev = self.judge(level, phase, grow=False)
+            return ev.meets or (ev.close and level not in self.full)
+        return self.judge(level, phase, n).meets
+
+    def confirm(self, level: float) -> bool:
+        """Whether `level`, taken to meet by the search, meets on its full replications; if it does not,
+        the search goes on without screening."""
+        if level in self.full:
+            return self.evidence[level].meets
+        if self.judge(level, "confirm").meets:
+            return True
+        self.screen = False
+        return False
+
+    def settled(self) -> dict[float, Evidence]:
+        """The levels whose verdict is settled (not merely screened)."""
+        return {lv: ev for lv, ev in self.evidence.items() if lv in self.full}
 
     def walk(self, level: float, up: bool, n: int | None = None) -> tuple[float | None, float | None]:
         """From `level` (judged already: failing when going up, meeting when going down), steps that
@@ -321,9 +365,9 @@ class _Search:
             first = self.evidence[level]
             while lo < self.highest:
                 nxt = min(self.highest, self.grid(lo + step))
-                ev = self.judge(nxt, "bracket", n)
-                if ev.meets:
+                if self.look(nxt, "bracket", n):
                     return nxt, lo
+                ev = self.evidence[nxt]
                 lo, step = nxt, step * 2
                 # a level still undecided at the cap: only replications could show it, not more input
                 capped = ev.close and ev.n >= self.s.max_replications
@@ -335,7 +379,7 @@ class _Search:
         hi = level
         while hi > self.lowest:
             nxt = max(self.lowest, self.grid(hi - step))
-            if not self.judge(nxt, "bracket", n).meets:
+            if not self.look(nxt, "bracket", n):
                 return hi, nxt
             hi, step = nxt, step * 2
         return hi, None
@@ -344,18 +388,23 @@ class _Search:
         """(lowest level known to meet, the level one resolution below it, status)."""
         r = self.s.resolution
         start = self.grid(self.s.start)
-        hi, lo = self.walk(start, not self.judge(start, "bracket").meets)
+        hi, lo = self.walk(start, not self.look(start, "bracket"))
         while True:
             if hi is None:
                 return None, lo, "none meets (flat)" if self.flat else "none meets"
-            if lo is None:
-                return hi, None, "lowest meets"
-            while hi - lo > r * (1 + 1e-9):
+            while lo is not None and hi - lo > r * (1 + 1e-9):
                 mid = self.grid(lo + math.floor((hi - lo) / r / 2 + 1e-9) * r)
-                if self.judge(mid, "bisect").meets:
+                if self.look(mid, "bisect"):
                     hi = mid
                 else:
                     lo = mid
+            if self.screen and not self.s.settle:
+                return hi, lo, "screened"
+            if not self.confirm(hi):  # screened, and failing on its full replications: the answer is above
+                hi, lo = self.walk(hi, True)
+                continue
+            if lo is None:
+                return hi, None, "lowest meets"
             # The answer and the level below on the same replications (paired): the one with fewer is
             # topped up; if that turns its verdict, the search walks on from there.
             turned = False
@@ -419,9 +468,10 @@ def _search_once(
     try:
         hi, lo, status = search.run()
     except _Budget:
-        meeting = sorted(lv for lv, ev in search.evidence.items() if ev.meets)
+        settled = search.settled()
+        meeting = sorted(lv for lv, ev in settled.items() if ev.meets)
         hi = meeting[0] if meeting else None
-        failing = [lv for lv, ev in search.evidence.items() if not ev.meets and (hi is None or lv < hi)]
+        failing = [lv for lv, ev in settled.items() if not ev.meets and (hi is None or lv < hi)]
         lo = max(failing) if failing else None
         status = "budget"
     at = search.evidence.get(hi) if hi is not None else None
@@ -437,7 +487,7 @@ def _search_once(
         tuple(search.steps),
         search.source.spent,
         status,
-        find_inversions(search.evidence),
+        find_inversions(search.settled()),
         paired,
         tuple(search.flat_checks),
     )

@@ -73,6 +73,27 @@ def test_allocate_needs_fewer_troops_than_the_fixed_shares_and_its_split_holds_o
     assert "posts" not in overlay
 
 
+def test_screened_pool_minima_are_candidates_and_the_split_is_judged_on_full_replications(
+    tmp_path: Path,
+) -> None:
+    # First round 10, growing to 40: each pool's search looks at its levels on 10 replications only
+    # (screened, not settled), and the split returned is judged on its full replications and on fresh ones.
+    path = _write(tmp_path)
+    found = run_allocate(path, replications=10, max_replications=40, workers=1, out=tmp_path / "alloc")
+    r = found.result
+    pool_steps = r.steps[
+        len(r.size.steps) + (len(r.size.reachable.steps) if r.size and r.size.reachable else 0) :
+    ]
+    assert pool_steps
+    assert {st.evidence.n for st in pool_steps} == {10}
+    assert not {st.phase for st in pool_steps} & {"confirm", "pair"}
+    assert r.evidence.meets
+    assert r.evidence.n >= 10
+    assert r.verification is not None
+    assert r.verification.meets
+    assert found.answer["needed"] < found.answer["fixed_needed"]
+
+
 def test_allocate_with_a_total_is_at_least_as_good_as_the_fixed_shares(tmp_path: Path) -> None:
     path = _write(tmp_path)
     found = run_allocate(path, total=12, replications=20, workers=1, rounds=4, out=tmp_path / "total")

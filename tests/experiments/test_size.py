@@ -280,3 +280,45 @@ def test_a_level_names_a_target_plainly_missed_before_one_only_undecided() -> No
     assert [c.status for c in ev.checks if not c.met] == ["undecided", "not met"]
     assert ev.failing is not None
     assert ev.failing.metric == "critical_gap"
+
+
+def test_screening_finds_the_same_answer_on_fewer_replications() -> None:
+    # From 35 up the coverage (0.9901) clears 0.99, but 4 replications cannot show it: every meeting level
+    # needs 10. Screened, the levels on the way are judged on 4 and only the answer is grown: same answer,
+    # same level below on the same replications, fewer replications.
+    coverage = {lv: (0.9901 if lv >= 35 else 0.5) for lv in range(0, 101, 5)}
+    found = {}
+    for screen in (False, True):
+        source = FakeSource(coverage)
+        found[screen] = size_search(
+            tiny(ONE_TARGET), source, SizeSettings(5, 4, 40, None, 100, screen=screen)
+        )
+    plain, screened = found[False], found[True]
+    assert plain.answer == screened.answer == 35
+    assert plain.below is not None
+    assert screened.below is not None
+    assert screened.below.level == plain.below.level == 30
+    assert screened.at_answer is not None
+    assert screened.at_answer.meets
+    assert screened.below.n == screened.at_answer.n == plain.at_answer.n  # type: ignore[union-attr]
+    assert "confirm" in [st.phase for st in screened.steps]
+    # without screening, each of the 7 meeting levels judged grows from 4 to 10; screened, only 35 does
+    assert screened.replications_spent < plain.replications_spent
+    grown = [st.evidence.level for st in screened.steps if st.evidence.n > 4]
+    assert set(grown) == {30, 35}
+
+
+def test_a_screened_answer_that_fails_on_its_full_replications_sends_the_search_up() -> None:
+    # 35 is close on 4 replications (taken to meet on the way) but stays undecided up to the cap of 40:
+    # on its full replications it fails, and the search goes on up, to 40, judged on the same 40.
+    coverage = {lv: (1.0 if lv >= 40 else 0.99001 if lv == 35 else 0.5) for lv in range(0, 101, 5)}
+    result = size_search(tiny(ONE_TARGET), FakeSource(coverage), SizeSettings(5, 4, 40, None, 100))
+    assert result.answer == 40
+    assert result.below is not None
+    assert result.at_answer is not None
+    assert result.below.level == 35
+    assert not result.below.meets
+    assert result.below.n == result.at_answer.n == 40
+    confirm = [st for st in result.steps if st.phase == "confirm"]
+    assert [(st.evidence.level, st.decision) for st in confirm] == [(35, "close")]
+    assert result.inversions == ()
