@@ -10,11 +10,11 @@ a replication (no movement of that delegation, say) is NaN.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.metrics.core import merge_intervals, percentile, share, within, within_share, worst_coverage
+from sim.metrics.core import merge_intervals, percentile, worst_coverage
 from sim.metrics.scopes import (
     DUTY_METRICS,
     Scope,
@@ -90,8 +90,9 @@ def _posts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
             out[column("critical_gap", scope)] = float(any(runs.get(n, 0.0) > tolerance for n in critical))
 
 
-def _grouped(items: Iterable[tuple[tuple[Scope, ...], object]]) -> dict[Scope, list]:
-    groups: dict[Scope, list] = defaultdict(list)
+def _grouped(items: Iterable[tuple[tuple[Scope, ...], int]]) -> dict[Scope, list[int]]:
+    """The items (their indices) counted in each scope."""
+    groups: dict[Scope, list[int]] = defaultdict(list)
     for scopes_of_item, item in items:
         for scope in scopes_of_item:
             if scope:
@@ -99,20 +100,45 @@ def _grouped(items: Iterable[tuple[tuple[Scope, ...], object]]) -> dict[Scope, l
     return groups
 
 
+class _Waits:
+    """One replication's movements or incidents as arrays (each wait in minutes, +inf while waiting; when
+    each was due; its own target, for incidents), so that every scope's shares within a bound are masks
+    over the same arrays instead of a pass over the records per scope and bound. The values are those of
+    `sim.metrics.core.within`, element by element."""
+
+    def __init__(self, items: Sequence[MovementRecord] | Sequence[ResponseRecord], horizon_h: float) -> None:
+        self.wait = np.array([x.wait_min() for x in items], dtype=float)
+        self.waiting = np.array([x.waiting for x in items], dtype=bool)
+        self.late_by_end = (horizon_h - np.array([x.due for x in items], dtype=float)) * 60
+
+    def within_share(self, idx: np.ndarray | slice, bound_min: float | np.ndarray) -> float:
+        """`within_share` of the items at `idx`: the share whose wait was at most the bound, those still
+        waiting counted as failing once they had waited the bound, else left out (censored)."""
+        waiting = self.waiting[idx]
+        known = ~waiting | (self.late_by_end[idx] >= bound_min)
+        counted = np.count_nonzero(known)
+        if not counted:
+            return NAN
+        return np.count_nonzero(~waiting & (self.wait[idx] <= bound_min + 1e-9)) / counted
+
+
 def _escorts(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
+    waits = _Waits(r.movements, r.horizon_h)
     for bound in scopes.escort_bounds:
-        out[within_metric("escort", bound)] = within_share(r.movements, r.horizon_h, bound)
-    groups = _grouped((scopes.escort_groups[scopes.delegation_of[m.delegation]], m) for m in r.movements)
+        out[within_metric("escort", bound)] = waits.within_share(slice(None), bound)
+    groups = _grouped(
+        (scopes.escort_groups[scopes.delegation_of[m.delegation]], i) for i, m in enumerate(r.movements)
+    )
     for scope in scopes.escort_scopes:
-        moves: list[MovementRecord] = groups.get(scope, [])
-        if not moves:
+        if scope not in groups:
             continue
-        delays = np.array([m.delay_min() for m in moves], dtype=float)
+        idx = np.array(groups[scope])
+        delays = waits.wait[idx]
         out[column("escort_delay_p95_min", scope)] = percentile(delays, 95)
         out[column("escort_delay_max_min", scope)] = float(delays.max())
-        out[column("movements_unescorted", scope)] = float(sum(m.waiting for m in moves))
+        out[column("movements_unescorted", scope)] = float(np.count_nonzero(waits.waiting[idx]))
         for bound in scopes.escort_bounds:
-            out[column(within_metric("escort", bound), scope)] = within_share(moves, r.horizon_h, bound)
+            out[column(within_metric("escort", bound), scope)] = waits.within_share(idx, bound)
 
 
 def _incidents(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
@@ -138,19 +164,21 @@ def _responses(
     """The response metrics of ground teams or air alerts, whole-event (shares within each target's
     bound) and per scope (p90, share within each incident's own target, unanswered, shares within)."""
     kind, p90, reached, unanswered = names
+    bounds = tuple(bounds)
+    waits = _Waits(responses, horizon_h)
     for bound in bounds:
-        out[within_metric(kind, bound)] = within_share(responses, horizon_h, bound)
-    groups = _grouped((groups_of[x.stream], x) for x in responses)
+        out[within_metric(kind, bound)] = waits.within_share(slice(None), bound)
+    groups = _grouped((groups_of[x.stream], i) for i, x in enumerate(responses))
+    targets = np.array([x.target_min for x in responses], dtype=float)
     for scope in scope_list:
-        items: list[ResponseRecord] = groups.get(scope, [])
-        if not items:
+        if scope not in groups:
             continue
-        times = np.array([x.wait_min() for x in items], dtype=float)
-        out[column(p90, scope)] = percentile(times, 90)
-        out[column(reached, scope)] = share(within(x, horizon_h, x.target_min) for x in items)
-        out[column(unanswered, scope)] = float(sum(x.waiting for x in items))
+        idx = np.array(groups[scope])
+        out[column(p90, scope)] = percentile(waits.wait[idx], 90)
+        out[column(reached, scope)] = waits.within_share(idx, targets[idx])
+        out[column(unanswered, scope)] = float(np.count_nonzero(waits.waiting[idx]))
         for bound in bounds:
-            out[column(within_metric(kind, bound), scope)] = within_share(items, horizon_h, bound)
+            out[column(within_metric(kind, bound), scope)] = waits.within_share(idx, bound)
 
 
 def _air(r: ReplicationRecord, scopes: Scopes, out: dict[str, float]) -> None:
