@@ -30,7 +30,8 @@ def _f(x: Any) -> float:
 def search_path_figure(rows: Sequence[dict[str, str]], answer: float | None, what: str) -> Figure:
     """The levels `size` judged, in order (left), and P(every target met in a replication) with its 95%
     Wilson interval at each level judged (right); green meets every target with 95% confidence, red
-    fails, orange undecided when the replications ran out."""
+    fails, orange close: undecided on the first round (a screened level, taken to meet on the way) or
+    when the replications ran out."""
     fig = new_figure(10, 4)
     ax1, ax2 = fig.subplots(1, 2)
     colours = {"meets": _MEETS, "fails": _FAILS, "close": _CLOSE}
@@ -43,7 +44,7 @@ def search_path_figure(rows: Sequence[dict[str, str]], answer: float | None, wha
         ax1.legend(loc="best")
     ax1.set_xlabel("step of the search")
     ax1.set_ylabel(what)
-    ax1.set_title("Levels judged, in order (green meets, red fails)")
+    ax1.set_title("Levels judged, in order (green meets, orange close, red fails)")
     last: dict[float, dict[str, str]] = {}
     for r in rows:
         last[_f(r["level"])] = r
@@ -91,6 +92,10 @@ def tornado_figure(rows: Sequence[dict[str, str]], base: float | None, what: str
             for v, colour, _ in sorted(ends, key=lambda e: -abs(e[0] - base) if not math.isnan(e[0]) else 0):
                 if not math.isnan(v):
                     ax.barh(i, v - base, left=base, color=colour, alpha=0.85)
+        else:  # no level to start bars from: each end as a point
+            for v, colour, _ in ends:
+                if not math.isnan(v):
+                    ax.plot([v], [i], "o", color=colour)
         right = max((v for v in (lo, hi) if not math.isnan(v)), default=base or 0.0)
         ax.text(right, i, f"  {r['low']} → {lo:g} | {r['high']} → {hi:g}", va="center", fontsize=8)
     if base is not None and order:

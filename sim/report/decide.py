@@ -169,9 +169,7 @@ def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | Non
             )
         )
         if tornado:
-            figures.append(
-                _figure(folder, "tornado", tornado_figure(tornado, _maybe(answer, "needed"), what))
-            )
+            figures.append(_figure(folder, "tornado", tornado_figure(tornado, _tornado_base(answer), what)))
         morris = _read(folder / "morris.csv")
         if morris:
             sections.append(
@@ -240,6 +238,15 @@ def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | Non
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def _tornado_base(answer: dict[str, Any]) -> float | None:
+    """The level the tornado's bars start from: the answer at the file's values or, when a target is out
+    of the troops' reach there, what the troops can meet (the level each end's search also reports)."""
+    needed = _maybe(answer, "needed")
+    if needed is None and answer.get("reachable"):
+        return _maybe(answer["reachable"], "answer")
+    return needed
 
 
 def _maybe(answer: dict[str, Any], key: str) -> float | None:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from sim.experiment.sensitivity import MorrisResult
-from sim.plots.decide import morris_figure
+from sim.plots.decide import morris_figure, tornado_figure
+from sim.report.decide import _tornado_base
 from sim.results.sensitivity import run_sensitivity
 from sim.results.sizing import run_size
 from sim.scenario.loader import scenario_yaml
@@ -149,3 +150,32 @@ def test_the_morris_figure_shows_the_targets_when_p_all_met_does_not_move() -> N
     assert "summed" in ax.get_title()
     points = {t.get_text(): t.xy for t in ax.texts}
     assert points == {"a": (0.75, pytest.approx(0.3)), "b": (0.125, 0.0)}
+
+
+def test_the_tornado_starts_from_what_the_troops_can_meet_when_a_target_is_out_of_reach() -> None:
+    # At the file's values no level meets every target (an air requirement is short of aircraft), so the
+    # answer has no `needed`; the bars start from the reachable answer, as each end's search reports it.
+    # (The figure was blank: no bars without a base, and the labels outside the axes.)
+    answer = {"command": "sensitivity", "needed": None, "reachable": {"answer": 435}}
+    base = _tornado_base(answer)
+    assert base == 435
+    rows = [
+        {"input": "rate", "low": "1", "high": "4", "needed_low": "420", "needed_high": "505", "swing": "85"},
+        {
+            "input": "cordon",
+            "low": "14",
+            "high": "24",
+            "needed_low": "420",
+            "needed_high": "480",
+            "swing": "60",
+        },
+    ]
+    ax = tornado_figure(rows, base, "troops").axes[0]
+    spans = sorted(tuple(sorted((p.get_x(), p.get_x() + p.get_width()))) for p in ax.patches)
+    assert spans == [(420, 435), (420, 435), (435, 480), (435, 505)]
+    assert ax.get_xlim()[0] <= 420
+    assert ax.get_xlim()[1] >= 505
+    # with no level at all to start from, each end is still drawn (as a point), inside the axes
+    ax = tornado_figure(rows, None, "troops").axes[0]
+    assert sorted(x for line in ax.lines for x in line.get_xdata()) == [420, 420, 480, 505]
+    assert ax.get_xlim()[1] >= 505
