@@ -71,7 +71,7 @@ class Crew:
         self.held = 0
         self.on_shift = True
         self.off_h = float("inf")
-        self.tasks: list[Task] = []
+        self.tasks: dict[Task, None] = {}  # running tasks holding its people (a dict: O(1) to drop one)
         # With people placed at sites (`SiteBoard`): free people by place, and those on the road.
         self.where: dict[str, int] = {}
         self.moving = 0
@@ -124,7 +124,10 @@ class PostSlot:
 
 
 class Task:
-    """A request for a whole team (an escort or a response); `event` fires when the team is formed."""
+    """A request for a whole team (an escort or a response); `event` fires when the team is formed.
+
+    The event fires with no value: with the task as its value, task and event would hold each other,
+    and every task would be left for the cyclic garbage collector to free."""
 
     __slots__ = (
         "at",
@@ -394,7 +397,7 @@ class CityBoard:
             self.busy[k0] += size
             self._draw(task, k0, size)
             task.started_h = self.env.now
-            task.event.succeed(task)
+            task.event.succeed()
             return task
         bisect.insort(self.waiting, task, key=lambda t: t.order)
         task.queued = True
@@ -443,7 +446,7 @@ class CityBoard:
                 freed[crew.key] = freed.get(crew.key, 0) + n
             else:
                 self._send_off(crew, n)
-            crew.tasks.remove(task)
+            del crew.tasks[task]
         if self._unchanged_by(freed):
             for k, n in freed.items():
                 self.busy[k] -= n
@@ -492,7 +495,7 @@ class CityBoard:
             left = idle.get(k, 0)
             if left <= 0 or left + d < 0:
                 return False
-            if d > 0 and any(k in t.keys for t in itertools.chain(self.waiting, self.swaps)):
+            if d > 0 and (self._waited_on(k) or any(k in t.keys for t in self.swaps)):
                 return False
         for k, d in delta.items():
             if d:
@@ -521,6 +524,12 @@ class CityBoard:
             if over:
                 ledger.overtime_ph += over * dt
         self._t = now
+
+    def _waited_on(self, k: Key) -> bool:
+        """Whether a waiting task could draw on pool k."""
+        if self.incremental:  # the waiting tasks are also kept by pool
+            return bool(self._waits.get(k))
+        return any(k in t.keys for t in self.waiting)
 
     def _unqueue(self, task: Task) -> None:
         """A task no longer waits (started or withdrawn)."""
@@ -751,7 +760,7 @@ class CityBoard:
         for crew, n in due.items():
             del task.drawn[crew]
             task.at.pop(crew, None)
-            crew.tasks.remove(task)
+            del crew.tasks[task]
             task.team[crew.key] -= n
             if not task.team[crew.key]:
                 del task.team[crew.key]
@@ -795,8 +804,7 @@ class CityBoard:
             if take:
                 crew.held += take
                 task.drawn[crew] = task.drawn.get(crew, 0) + take
-                if task not in crew.tasks:
-                    crew.tasks.append(task)
+                crew.tasks[task] = None
                 n -= take
                 if not n:
                     return
@@ -857,7 +865,7 @@ class CityBoard:
                 Gap(task.kind, task.name, self.city, task.site, task.requested_h, now,
                     task.size, False, task.forces)
             )  # fmt: skip
-        task.event.succeed(task)
+        task.event.succeed()
         return True
 
     def finish(self, horizon_h: float) -> None:
