@@ -245,6 +245,7 @@ class CityBoard:
         self.busy: dict[Key, int] = {}
         self.idle: dict[Key, int] = {}  # people left unassigned by the last assignment
         self.crews: dict[Key, list[Crew]] = {}
+        self._ledgers: dict[Key, DutyTotals] = {}  # each pool's person-hour ledger (in `rec.duty`)
         self.fresh_first: set[Key] = set()  # pools whose tasks draw from the crew with most time left
         self.posts: list[PostSlot] = []
         self.waiting: list[Task] = []
@@ -267,7 +268,7 @@ class CityBoard:
         self.over.setdefault(key, 0)
         self.busy.setdefault(key, 0)
         self.crews.setdefault(key, [])
-        self.rec.duty[(force, self.city, role)] = duty
+        self.rec.duty[(force, self.city, role)] = self._ledgers[key] = duty
 
     def add_post(self, name: str, site: str, forces: list[str], role: str, priority: int,
                  totals: PostTotals) -> PostSlot:  # fmt: skip
@@ -515,12 +516,12 @@ class CityBoard:
         dt = now - self._t
         if dt <= 0:
             return
-        duty = self.rec.duty
+        ledgers, busy, overtime = self._ledgers, self.busy, self.over
         for key, on in self.on_duty.items():
-            ledger = duty[(key[0], self.city, key[1])]
+            ledger = ledgers[key]
             ledger.on_duty_ph += on * dt
-            ledger.busy_ph += self.busy[key] * dt
-            over = self.over[key]
+            ledger.busy_ph += busy[key] * dt
+            over = overtime[key]
             if over:
                 ledger.overtime_ph += over * dt
         self._t = now
