@@ -145,9 +145,9 @@ class Fleet:
         ready = self.idle.setdefault((ac.type_name, ac.base), [])
         bisect.insort(ready, ac, key=lambda a: (a.ledger.flight_h, a.name))
 
-    def _best(self, types: tuple[str, ...], over: str) -> Aircraft | None:
-        """The ready aircraft a request gets: nearest first; among equals, the one that has flown
-        least, to share the wear; then by name."""
+    def nearest(self, types: tuple[str, ...], over: str) -> list[tuple[float, tuple[str, str]]]:
+        """The (type, base) pairs of one of `types` that reach `over`, nearest first, with their transit
+        hours (worked out once per types and site)."""
         nearest = self._nearest.get((types, over))
         if nearest is None:
             nearest = self._nearest[types, over] = sorted(
@@ -155,8 +155,13 @@ class Fleet:
                  if key[0] in types and self.reaches(ac, over)),
                 key=lambda x: x[0],
             )  # fmt: skip
+        return nearest
+
+    def _best(self, types: tuple[str, ...], over: str) -> Aircraft | None:
+        """The ready aircraft a request gets: nearest first; among equals, the one that has flown
+        least, to share the wear; then by name."""
         best, best_rank = None, None
-        for transit, key in nearest:
+        for transit, key in self.nearest(types, over):
             if best_rank is not None and transit > best_rank[0]:
                 break
             ready = self.idle.get(key)
@@ -240,12 +245,8 @@ class AirContext:
         a relief. It depends on the fleet alone, so it is worked out once per (types, site)."""
         lead = self._lead.get((types, over))
         if lead is None:
-            fits = [
-                self.transit_h(a, over)
-                for a in self.aircraft
-                if a.type_name in types and self.reaches(a, over)
-            ]
-            lead = self._lead[types, over] = min(fits, default=0.0)
+            nearest = self.fleet.nearest(types, over)  # every aircraft's (type, base), not every aircraft
+            lead = self._lead[types, over] = nearest[0][0] if nearest else 0.0
         return lead
 
     def tankers_for(self, ac: Aircraft) -> tuple[str, ...]:
