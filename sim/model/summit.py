@@ -83,7 +83,8 @@ def _young_collections_spaced() -> Iterator[None]:
     garbage a run makes is still collected, just later.
     """
     old = gc.get_threshold()
-    gc.set_threshold(max(old[0], YOUNG_GC_THRESHOLD), *old[1:])
+    if old[0]:  # (a threshold of 0 turns automatic collection off: left so)
+        gc.set_threshold(max(old[0], YOUNG_GC_THRESHOLD), *old[1:])
     try:
         yield
     finally:

@@ -128,5 +128,9 @@ def test_young_collections_are_spaced_during_a_run_and_restored_after(monkeypatc
         run_replication(load_scenario(REFERENCE), 0)
         assert seen == [(YOUNG_GC_THRESHOLD, 9, 8)]
         assert gc.get_threshold() == (700, 9, 8)
+        gc.set_threshold(0, 9, 8)  # automatic collection off: a run leaves it off
+        run_replication(load_scenario(REFERENCE), 0)
+        assert seen[-1] == (0, 9, 8)
+        assert gc.get_threshold() == (0, 9, 8)
     finally:
         gc.set_threshold(*before)
