@@ -7,6 +7,7 @@ its turnaround time and maintained when due; then it joins the ready line again.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from typing import cast
@@ -76,7 +77,15 @@ class Aircraft:
 
 
 class Fleet:
-    """Ready aircraft, handed to waiting requests by priority, nearest aircraft first."""
+    """Ready aircraft, handed to waiting requests by priority, nearest aircraft first.
+
+    Between calls no waiting request fits a ready aircraft (it would have been given one), so a new
+    request can only be served by the best ready aircraft for it, and an aircraft put back only goes to
+    the first waiting request it fits. Ready aircraft are kept by (type, base), the pairs that share a
+    transit time to every site, each pair's least flown first (an aircraft's flight hours change only
+    when it lands, never while it is ready), so a request looks at the first aircraft of the pairs that
+    reach its site, nearest first, not at every aircraft of a big fleet.
+    """
 
     def __init__(
         self,
@@ -87,18 +96,33 @@ class Fleet:
         self.env = env
         self.transit_h = transit_h
         self.reaches = reaches
-        self.idle: list[Aircraft] = []
+        self.idle: dict[tuple[str, str], list[Aircraft]] = {}  # ready aircraft by (type, base)
         self.waiting: list[tuple[tuple[int, int], tuple[str, ...], str, simpy.Event]] = []
         self._seq = 0
+        self._one_of: dict[tuple[str, str], Aircraft] = {}  # an aircraft of each (type, base)
+        # (types, site) -> the (type, base) pairs that reach the site, nearest first, with their transit
+        self._nearest: dict[tuple[tuple[str, ...], str], list[tuple[float, tuple[str, str]]]] = {}
+
+    def add(self, ac: Aircraft) -> None:
+        """Put an aircraft on the ready line at the start of a run (before any request)."""
+        key = (ac.type_name, ac.base)
+        if key not in self._one_of:
+            self._one_of[key] = ac
+            self._nearest.clear()
+        self._ready(ac)
 
     def acquire(self, types: tuple[str, ...], over: str, priority: int) -> simpy.Event:
         """An event that fires with the nearest ready aircraft of one of `types` that can reach `over`
         and hold it a while (one based too far away is never sent)."""
         event = self.env.event()
         self._seq += 1
-        self.waiting.append(((priority, self._seq), types, over, event))
-        self.waiting.sort(key=lambda w: w[0])
-        self._match()
+        w = ((priority, self._seq), types, over, event)
+        best = self._best(types, over)
+        if best is None:
+            bisect.insort(self.waiting, w, key=lambda w: w[0])
+        else:
+            del self.idle[best.type_name, best.base][0]
+            event.succeed(best)
         return event
 
     def cancel(self, event: simpy.Event) -> None:
@@ -108,21 +132,45 @@ class Fleet:
             self.put_back(cast(Aircraft, event.value))
 
     def put_back(self, ac: Aircraft) -> None:
-        """`ac` is ready again: hand it to a waiting request if one fits."""
-        self.idle.append(ac)
-        self._match()
+        """`ac` is ready again: hand it to the first waiting request it fits, if any."""
+        for i, (_, types, over, event) in enumerate(self.waiting):
+            if ac.type_name in types and self.reaches(ac, over):
+                del self.waiting[i]
+                event.succeed(ac)
+                return
+        self._ready(ac)
 
-    def _match(self) -> None:
-        for w in list(self.waiting):
-            _, types, over, event = w
-            fits = [a for a in self.idle if a.type_name in types and self.reaches(a, over)]
-            if not fits:
-                continue
-            # nearest first; among equals, the one that has flown least, to share the wear
-            best = min(fits, key=lambda a: (self.transit_h(a, over), a.ledger.flight_h, a.name))
-            self.idle.remove(best)
-            self.waiting.remove(w)
-            event.succeed(best)
+    def _ready(self, ac: Aircraft) -> None:
+        """`ac` joins the ready aircraft of its (type, base), least flown first, then by name."""
+        ready = self.idle.setdefault((ac.type_name, ac.base), [])
+        bisect.insort(ready, ac, key=lambda a: (a.ledger.flight_h, a.name))
+
+    def nearest(self, types: tuple[str, ...], over: str) -> list[tuple[float, tuple[str, str]]]:
+        """The (type, base) pairs of one of `types` that reach `over`, nearest first, with their transit
+        hours (worked out once per types and site)."""
+        nearest = self._nearest.get((types, over))
+        if nearest is None:
+            nearest = self._nearest[types, over] = sorted(
+                ((self.transit_h(ac, over), key) for key, ac in self._one_of.items()
+                 if key[0] in types and self.reaches(ac, over)),
+                key=lambda x: x[0],
+            )  # fmt: skip
+        return nearest
+
+    def _best(self, types: tuple[str, ...], over: str) -> Aircraft | None:
+        """The ready aircraft a request gets: nearest first; among equals, the one that has flown
+        least, to share the wear; then by name."""
+        best, best_rank = None, None
+        for transit, key in self.nearest(types, over):
+            if best_rank is not None and transit > best_rank[0]:
+                break
+            ready = self.idle.get(key)
+            if ready:
+                ac = ready[0]
+                rank = (transit, ac.ledger.flight_h, ac.name)
+                if best_rank is None or rank < best_rank:
+                    best, best_rank = ac, rank
+        return best
 
 
 class AirContext:
@@ -160,7 +208,7 @@ class AirContext:
         self.aircraft.append(ac)
         self._lead.clear()
         self.by_type[ac.type_name] = ac.t
-        self.fleet.idle.append(ac)
+        self.fleet.add(ac)
         if ac.t.aircrew is not None and ac.type_name not in self.rosters:
             self.rosters[ac.type_name] = CrewRoster(self.env, self.rec, ac.type_name, ac.t.aircrew, ac.t.crew)
 
@@ -197,12 +245,8 @@ class AirContext:
         a relief. It depends on the fleet alone, so it is worked out once per (types, site)."""
         lead = self._lead.get((types, over))
         if lead is None:
-            fits = [
-                self.transit_h(a, over)
-                for a in self.aircraft
-                if a.type_name in types and self.reaches(a, over)
-            ]
-            lead = self._lead[types, over] = min(fits, default=0.0)
+            nearest = self.fleet.nearest(types, over)  # every aircraft's (type, base), not every aircraft
+            lead = self._lead[types, over] = nearest[0][0] if nearest else 0.0
         return lead
 
     def tankers_for(self, ac: Aircraft) -> tuple[str, ...]:

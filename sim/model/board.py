@@ -71,7 +71,7 @@ class Crew:
         self.held = 0
         self.on_shift = True
         self.off_h = float("inf")
-        self.tasks: list[Task] = []
+        self.tasks: dict[Task, None] = {}  # running tasks holding its people (a dict: O(1) to drop one)
         # With people placed at sites (`SiteBoard`): free people by place, and those on the road.
         self.where: dict[str, int] = {}
         self.moving = 0
@@ -124,7 +124,10 @@ class PostSlot:
 
 
 class Task:
-    """A request for a whole team (an escort or a response); `event` fires when the team is formed."""
+    """A request for a whole team (an escort or a response); `event` fires when the team is formed.
+
+    The event fires with no value: with the task as its value, task and event would hold each other,
+    and every task would be left for the cyclic garbage collector to free."""
 
     __slots__ = (
         "at",
@@ -242,6 +245,7 @@ class CityBoard:
         self.busy: dict[Key, int] = {}
         self.idle: dict[Key, int] = {}  # people left unassigned by the last assignment
         self.crews: dict[Key, list[Crew]] = {}
+        self._ledgers: dict[Key, DutyTotals] = {}  # each pool's person-hour ledger (in `rec.duty`)
         self.fresh_first: set[Key] = set()  # pools whose tasks draw from the crew with most time left
         self.posts: list[PostSlot] = []
         self.waiting: list[Task] = []
@@ -264,7 +268,7 @@ class CityBoard:
         self.over.setdefault(key, 0)
         self.busy.setdefault(key, 0)
         self.crews.setdefault(key, [])
-        self.rec.duty[(force, self.city, role)] = duty
+        self.rec.duty[(force, self.city, role)] = self._ledgers[key] = duty
 
     def add_post(self, name: str, site: str, forces: list[str], role: str, priority: int,
                  totals: PostTotals) -> PostSlot:  # fmt: skip
@@ -394,7 +398,7 @@ class CityBoard:
             self.busy[k0] += size
             self._draw(task, k0, size)
             task.started_h = self.env.now
-            task.event.succeed(task)
+            task.event.succeed()
             return task
         bisect.insort(self.waiting, task, key=lambda t: t.order)
         task.queued = True
@@ -443,7 +447,7 @@ class CityBoard:
                 freed[crew.key] = freed.get(crew.key, 0) + n
             else:
                 self._send_off(crew, n)
-            crew.tasks.remove(task)
+            del crew.tasks[task]
         if self._unchanged_by(freed):
             for k, n in freed.items():
                 self.busy[k] -= n
@@ -492,7 +496,7 @@ class CityBoard:
             left = idle.get(k, 0)
             if left <= 0 or left + d < 0:
                 return False
-            if d > 0 and any(k in t.keys for t in itertools.chain(self.waiting, self.swaps)):
+            if d > 0 and (self._waited_on(k) or any(k in t.keys for t in self.swaps)):
                 return False
         for k, d in delta.items():
             if d:
@@ -512,15 +516,21 @@ class CityBoard:
         dt = now - self._t
         if dt <= 0:
             return
-        duty = self.rec.duty
+        ledgers, busy, overtime = self._ledgers, self.busy, self.over
         for key, on in self.on_duty.items():
-            ledger = duty[(key[0], self.city, key[1])]
+            ledger = ledgers[key]
             ledger.on_duty_ph += on * dt
-            ledger.busy_ph += self.busy[key] * dt
-            over = self.over[key]
+            ledger.busy_ph += busy[key] * dt
+            over = overtime[key]
             if over:
                 ledger.overtime_ph += over * dt
         self._t = now
+
+    def _waited_on(self, k: Key) -> bool:
+        """Whether a waiting task could draw on pool k."""
+        if self.incremental:  # the waiting tasks are also kept by pool
+            return bool(self._waits.get(k))
+        return any(k in t.keys for t in self.waiting)
 
     def _unqueue(self, task: Task) -> None:
         """A task no longer waits (started or withdrawn)."""
@@ -751,7 +761,7 @@ class CityBoard:
         for crew, n in due.items():
             del task.drawn[crew]
             task.at.pop(crew, None)
-            crew.tasks.remove(task)
+            del crew.tasks[task]
             task.team[crew.key] -= n
             if not task.team[crew.key]:
                 del task.team[crew.key]
@@ -795,8 +805,7 @@ class CityBoard:
             if take:
                 crew.held += take
                 task.drawn[crew] = task.drawn.get(crew, 0) + take
-                if task not in crew.tasks:
-                    crew.tasks.append(task)
+                crew.tasks[task] = None
                 n -= take
                 if not n:
                     return
@@ -857,7 +866,7 @@ class CityBoard:
                 Gap(task.kind, task.name, self.city, task.site, task.requested_h, now,
                     task.size, False, task.forces)
             )  # fmt: skip
-        task.event.succeed(task)
+        task.event.succeed()
         return True
 
     def finish(self, horizon_h: float) -> None:

@@ -544,8 +544,7 @@ class SiteBoard(CityBoard):
         self.held[key] += n
         task.team[key] = task.team.get(key, 0) + n
         task.drawn[crew] = task.drawn.get(crew, 0) + n
-        if task not in crew.tasks:
-            crew.tasks.append(task)
+        crew.tasks[task] = None
 
     def _settle_arrivals(self) -> None:
         """People arriving on shift and not sent anywhere go to the reserve, unless a crew of their pool

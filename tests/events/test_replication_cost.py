@@ -3,6 +3,7 @@ every event's place, the event count is SimPy's own, and the per-scenario plan g
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import simpy
@@ -10,6 +11,7 @@ import simpy
 from sim.model import run_replication
 from sim.model.record import ReplicationRecord
 from sim.model.simpy_compat import call_soon, events_scheduled
+from sim.model.summit import YOUNG_GC_THRESHOLD
 from sim.scenario import load_scenario
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "apec2024_peru.yaml"
@@ -88,3 +90,47 @@ def test_the_plan_of_a_scenario_serves_its_troop_levels_and_its_next_replication
     fresh = run_replication(s.model_copy(), 4)
     _same(run_replication(s, 4), fresh)
     _same(run_replication(s, 4), fresh)
+
+
+def test_a_run_leaves_no_task_in_a_reference_cycle():
+    """A task's event fires with no value: were the task its value, task and event would hold each
+    other, and every escort and response would wait for the cyclic garbage collector to be freed (a
+    cost per event that grew with the objects alive, issue 14)."""
+    s = load_scenario(REFERENCE)
+    run_replication(s, 0)  # plans and caches made once, outside what is looked at
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds is kept in gc.garbage, to be looked at
+    try:
+        record = run_replication(s, 0)
+        gc.collect()
+        cyclic = [type(x).__name__ for x in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert record.responses  # the run had tasks: escorts and responses
+    assert "Task" not in cyclic
+
+
+def test_young_collections_are_spaced_during_a_run_and_restored_after(monkeypatch):
+    seen: list[tuple[int, ...]] = []
+    run = simpy.Environment.run
+
+    def noting(self, until=None):
+        seen.append(gc.get_threshold())
+        return run(self, until)
+
+    monkeypatch.setattr(simpy.Environment, "run", noting)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 9, 8)
+        run_replication(load_scenario(REFERENCE), 0)
+        assert seen == [(YOUNG_GC_THRESHOLD, 9, 8)]
+        assert gc.get_threshold() == (700, 9, 8)
+        gc.set_threshold(0, 9, 8)  # automatic collection off: a run leaves it off
+        run_replication(load_scenario(REFERENCE), 0)
+        assert seen[-1] == (0, 9, 8)
+        assert gc.get_threshold() == (0, 9, 8)
+    finally:
+        gc.set_threshold(*before)
