@@ -270,8 +270,10 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
     """Add `step` people at a time to the pool whose step up moves the first missed target's column most
     (paired difference of the means on the same replications) until every target is met. Every
     candidate is looked at on the first round (meeting, or close there, first; then the gain); the
-    `SHORTLIST` best are compared again on all the replications the current split has (a gain on the
-    first round alone is too noisy to steer by: a pool with no effect can win on it step after step)."""
+    `SHORTLIST` best are then judged, in that order, on all the replications the current split has: the
+    first that meets every target there is taken, else the best of them on those replications (a gain
+    on the first round alone is too noisy to steer by: a pool with no effect can win on it step after
+    step)."""
     current = dict(split)
     for _ in range(limit):
         ev = judge_(current)
@@ -288,7 +290,13 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
             cands.append(cand)
         first = {split_label(c): _step_key(judge_, c, base, missed) for c in cands}
         shortlist = sorted(cands, key=lambda c: first[split_label(c)], reverse=True)[:SHORTLIST]
-        current = max(shortlist, key=lambda c: _step_key(judge_, c, base, missed, ev.n))
+        full: list[tuple[tuple[float, float], Split]] = []
+        for cand in shortlist:  # most promising first: one that meets ends the repair at this total
+            if judge_.look(cand, ev.n)[0].meets:
+                full = [((math.inf, math.inf), cand)]
+                break
+            full.append((_step_key(judge_, cand, base, missed, ev.n), cand))
+        current = max(full, key=lambda t: t[0])[1]
     return current
 
 
