@@ -14,9 +14,9 @@ left as the scenario has them when a total is split.
   not settled: each level on the first round only, a close one taken to meet, so each pool's minimum is
   a candidate, not a verdict. The per-pool minima are then judged together on full replications, and
   while they miss a target, the pool whose step up improves the missed target's column most on the same
-  replications (the paired difference, each candidate looked at on the first round) gets a step more
-  (greedy repair). A split that would not need fewer troops than T0 is not returned: the fixed shares
-  stand, and the answer says so.
+  replications (the paired difference; every candidate looked at on the first round, the most promising
+  judged on the current split's replications) gets a step more (greedy repair). A split that would
+  not need fewer troops than T0 is not returned: the fixed shares stand, and the answer says so.
 - **given a total N, the split maximising P(every target met)** (in one replication, the planner's
   odds for one summit; ties broken by the targets met with 95% confidence, then by the worst target's
   slack). It starts from the fixed shares at N, and from the minimal split grown to N when that fits,
@@ -248,11 +248,11 @@ class _Judge:
 SHORTLIST = 3  # repair candidates compared on the current split's full replications
 
 
-def _step_key(
+def _step_gain(
     judge_: _Judge, cand: Split, base: np.ndarray | None, missed: TargetCheck, n: int | None = None
-) -> tuple[float, float]:
-    """A repair candidate on `n` replications: (meets or close there, the paired gain on the missed
-    target's column against the current split's `base` values, in the target's direction)."""
+) -> tuple[Evidence, float]:
+    """A repair candidate on `n` replications: its evidence there, and the paired gain on the missed
+    target's column against the current split's `base` values, in the target's direction."""
     cev, ccols = judge_.look(cand, n)
     cols = ccols.get(missed.metric)
     gain = 0.0
@@ -263,7 +263,13 @@ def _step_key(
         d = d[~np.isnan(d)]
         gain = float(d.mean()) if d.size else 0.0
         gain = gain if missed.bound == "ci_low" else -gain
-    return float(cev.meets or cev.close), gain
+    return cev, gain
+
+
+def _promise(step: tuple[Evidence, float]) -> tuple[float, float]:
+    """How a repair candidate ranks: meeting (or close) first, then by its gain."""
+    ev, gain = step
+    return float(ev.meets or ev.close), gain
 
 
 def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: int = 200) -> Split:
@@ -288,15 +294,16 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
             cand = dict(current)
             cand[p] += 1 if p[0] == AIRCREW else step
             cands.append(cand)
-        first = {split_label(c): _step_key(judge_, c, base, missed) for c in cands}
+        first = {split_label(c): _promise(_step_gain(judge_, c, base, missed)) for c in cands}
         shortlist = sorted(cands, key=lambda c: first[split_label(c)], reverse=True)[:SHORTLIST]
-        full: list[tuple[tuple[float, float], Split]] = []
+        judged: list[tuple[tuple[float, float], Split]] = []
         for cand in shortlist:  # most promising first: one that meets ends the repair at this total
-            if judge_.look(cand, ev.n)[0].meets:
-                full = [((math.inf, math.inf), cand)]
+            tried = _step_gain(judge_, cand, base, missed, ev.n)
+            if tried[0].meets:
+                judged = [((math.inf, math.inf), cand)]
                 break
-            full.append((_step_key(judge_, cand, base, missed, ev.n), cand))
-        current = max(full, key=lambda t: t[0])[1]
+            judged.append((_promise(tried), cand))
+        current = max(judged, key=lambda t: t[0])[1]
     return current
 
 
