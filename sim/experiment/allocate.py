@@ -8,15 +8,20 @@ variables too: units outside the force, sized alike (at least one) but not count
 left as the scenario has them when a total is split.
 
 - **the smallest total and its split** meeting every target with 95% confidence. `size` with the fixed
-  shares gives a total T0 and its split B0, which meets. Then each pool is sized on its own (the
-  smallest number, by the same bracketing and bisection as `size`, with every other pool held at its B0
-  value: where pools do not interact, this is each pool's own need). These searches are screened and
-  not settled: each level on the first round only, a close one taken to meet, so each pool's minimum is
-  a candidate, not a verdict. The per-pool minima are then judged together on full replications, and
-  while they miss a target, the pool whose step up improves the missed target's column most on the same
-  replications (the paired difference; every candidate looked at on the first round, the most promising
-  judged on the current split's replications) gets a step more (greedy repair). A split that would
-  not need fewer troops than T0 is not returned: the fixed shares stand, and the answer says so.
+  shares gives a total T0 and its split B0, which meets. Then every pool is sized at once: each look is
+  one split on the first round, every pool still searching at its next probe (down from B0 in steps
+  that double while it passes, then bisecting) and every other pool at the lowest level it has passed
+  at. A probe fails when the split plainly misses a target that points at the probe's pool: a post
+  target at the pools of the posts that miss it, an escort or response target at security in its city
+  (`sim.experiment.culprits`, read from the per-post columns and the scenario); a missed target that
+  points at no pool (an aircraft or fuel one) sends each probe to a look of its own, the others back
+  where they passed. So one look moves every pool, where a search per pool took one look per pool.
+  Close counts as passing (screening), so the minima are candidates, not verdicts: they are judged
+  together on full replications, and while they miss a target, a pool the missed target points at (any
+  pool, if it points at none) whose step up improves the missed target's column most on the same
+  replications (the paired difference; every candidate looked at on the first round, the most
+  promising judged on the current split's replications) gets a step more (greedy repair). A split that
+  would not need fewer troops than T0 is not returned: the fixed shares stand, and the answer says so.
 - **given a total N, the split maximising P(every target met)** (in one replication, the planner's
   odds for one summit; ties broken by the targets met with 95% confidence, then by the worst target's
   slack). It starts from the fixed shares at N, and from the minimal split grown to N when that fits,
@@ -37,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.experiment.culprits import Blame
 from sim.experiment.search import (
     ColumnSource,
     Evidence,
@@ -45,7 +51,6 @@ from sim.experiment.search import (
     SizeSettings,
     judge,
     next_replications,
-    search_levels,
     size_search,
 )
 from sim.experiment.vary import TROOPS
@@ -272,9 +277,12 @@ def _promise(step: tuple[Evidence, float]) -> tuple[float, float]:
     return float(ev.meets or ev.close), gain
 
 
-def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: int = 200) -> Split:
+def _repair(
+    split: Split, judge_: _Judge, step: int, pools: list[Pool], blame: Blame, limit: int = 200
+) -> Split:
     """Add `step` people at a time to the pool whose step up moves the first missed target's column most
-    (paired difference of the means on the same replications) until every target is met. Every
+    (paired difference of the means on the same replications) until every target is met; the candidates
+    are the pools the missed target points at (`Blame`), or every pool if it points at none. Every
     candidate is looked at on the first round (meeting, or close there, first; then the gain); the
     `SHORTLIST` best are then judged, in that order, on all the replications the current split has: the
     first that meets every target there is taken, else the best of them on those replications (a gain
@@ -287,10 +295,12 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
             return current
         missed = ev.failing
         assert missed is not None
-        base = judge_.cols[split_label(current)].get(missed.metric)
-
+        cols = judge_.cols[split_label(current)]
+        base = cols.get(missed.metric)
+        # a missed post target names the pools that can mend it (sim.experiment.culprits); else any can
+        blamed = blame(missed.metric, missed.limit, cols) or frozenset()
         cands = []
-        for p in pools:
+        for p in [p for p in pools if p in blamed] or pools:
             cand = dict(current)
             cand[p] += 1 if p[0] == AIRCREW else step
             cands.append(cand)
@@ -305,6 +315,66 @@ def _repair(split: Split, judge_: _Judge, step: int, pools: list[Pool], limit: i
             judged.append((_promise(tried), cand))
         current = max(judged, key=lambda t: t[0])[1]
     return current
+
+
+def _pool_minima(
+    fixed: Split,
+    pools: list[Pool],
+    judge_: _Judge,
+    step: int,
+    budget: int | None,
+    blame: Blame,
+    progress: Callable[[SearchStep], None] | None = None,
+) -> tuple[Split, list[SearchStep]]:
+    """Each pool's smallest number, the pools searched together: every look is one split on the first
+    round, each pool still searching at its next probe (down from the fixed shares in steps that double
+    while it passes, then bisecting between the lowest it passed at and the highest it failed at), every
+    other pool at the lowest it passed at. A probe fails when the split plainly misses a target that
+    points at its pool (`Blame`); a missed target that points at no pool sends each probe to a look of
+    its own. Close counts as passing (screening): the minima are candidates for `_repair`."""
+    hi = dict(fixed)  # the lowest level each pool passed at
+    lo: dict[Pool, int] = {}  # the highest it failed at
+    unit = {p: 1 if p[0] == AIRCREW else step for p in pools}  # crews: at least one, in steps of one
+    floor = {p: 1 if p[0] == AIRCREW else 0 for p in pools}
+    stride = dict(unit)
+    steps: list[SearchStep] = []
+
+    def look(split: Split, phase: str) -> tuple[Evidence, dict[str, np.ndarray]]:
+        ev, cols = judge_.look(split)
+        steps.append(SearchStep(len(steps) + 1, phase, ev))
+        if progress:
+            progress(steps[-1])
+        return ev, cols
+
+    while True:
+        probe: Split = {}
+        for p in pools:
+            if fixed[p] == 0:
+                continue
+            if p not in lo and hi[p] > floor[p]:
+                probe[p] = max(floor[p], hi[p] - stride[p])
+            elif p in lo and hi[p] - lo[p] > unit[p]:
+                probe[p] = lo[p] + max(1, (hi[p] - lo[p]) // unit[p] // 2) * unit[p]
+        if not probe or (budget is not None and judge_.source.spent + judge_.n > budget):
+            return hi, steps
+        ev, cols = look(hi | probe, "pools")
+        failed: set[Pool] = set()
+        if not (ev.meets or ev.close):
+            pointed = [blame(c.metric, c.limit, cols) for c in ev.checks if c.status == "not met"]
+            failed = {p for p in probe if any(b is not None and p in b for b in pointed)}
+            if any(b is None for b in pointed):  # a target that points at no pool: each probe alone
+                for p in probe:
+                    if p not in failed:
+                        alone, _ = look(hi | {p: probe[p]}, f"pool {pool_name(p)}")
+                        if not (alone.meets or alone.close):
+                            failed.add(p)
+        for p, level in probe.items():
+            if p in failed:
+                lo[p] = level
+            else:
+                hi[p] = level
+                if p not in lo:
+                    stride[p] *= 2
 
 
 def allocate(
@@ -339,6 +409,7 @@ def allocate(
             + "; ".join(sorted(ignore))
         )
     judge_ = _Judge(s, source, n, cap, ignore)
+    blame = Blame.of(s, name)
     fixed_needed = None if sized.needed is None else int(sized.needed)
     history: list[tuple[str, str, float]] = []
     if settings.total is None:
@@ -348,36 +419,15 @@ def allocate(
                 f"({sized.status}): there is no split to start from"
             )
         fixed = fixed_split(s, fixed_needed)
-        per_pool: dict[Pool, int] = {}
-        for p in pools:
-            if fixed[p] == 0:
-                per_pool[p] = 0
-                continue
-
-            def make(level: float, p: Pool = p) -> tuple[str, Scenario, int | None]:
-                split = dict(fixed) | {p: int(level)}
-                return "split:" + split_label(split), split_scenario(s, split), None
-
-            crews = p[0] == AIRCREW  # at least one crew (schema), searched in steps of one
-            # screened and not settled: each pool's minimum is a candidate, judged with the others below
-            pool_settings = SizeSettings(
-                1 if crews else settings.step,
-                n,
-                cap,
-                settings.budget,
-                fixed[p],
-                1 if crews else 0,
-                fixed[p],
-                settle=False,
-            )
-            found = search_levels(make, source, pool_settings, pool_name(p), progress, ignore)
-            steps += found.steps
-            per_pool[p] = fixed[p] if found.answer is None else int(found.answer)
-        split = _repair(per_pool, judge_, repair_step, pools)
+        per_pool, pool_steps = _pool_minima(
+            fixed, pools, judge_, settings.step, settings.budget, blame, progress
+        )
+        steps += pool_steps
+        split = _repair(per_pool, judge_, repair_step, pools, blame)
         history.append(("minimal", split_label(split), judge_(split).all_met.mean))
         if troops_of(split) >= fixed_needed:
             notes.append(
-                f"the pools sized one by one and repaired need {troops_of(split)} troops, not "
+                f"the pools sized together and repaired need {troops_of(split)} troops, not "
                 f"fewer than the {fixed_needed} of the fixed shares: the fixed shares stand"
             )
             split = fixed
@@ -431,7 +481,7 @@ def allocate(
             f"the split missed {verification.failing.target if verification.failing else '?'} on "
             f"fresh replications (seed {verified_seed}): repaired on them and verified again"
         )
-        split = _repair(split, vjudge, repair_step, pools)
+        split = _repair(split, vjudge, repair_step, pools, blame)
     if verification is not None and not verification.meets and settings.total is None:
         notes.append(
             "the split still misses a target on fresh replications after the repairs: use "
