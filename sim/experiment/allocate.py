@@ -30,8 +30,9 @@ left as the scenario has them when a total is split.
   on those replications, by construction.
 
 Every split returned is judged again on fresh replications (another seed): a split that misses a target
-there gets repair steps judged on that seed and is verified again on a new one, so what is returned
-has met every target on replications that chose nothing.
+there gets repair steps judged on that seed (then on the search's replications again, if those steps
+cost it a target there) and is verified again on a new one, so what is returned has met every target on
+the search's replications and on replications that chose nothing.
 """
 
 from __future__ import annotations
@@ -482,6 +483,9 @@ def allocate(
             f"fresh replications (seed {verified_seed}): repaired on them and verified again"
         )
         split = _repair(split, vjudge, repair_step, pools, blame)
+        # and still meeting on the search's replications: a step taken for one set of replications can
+        # cost another (strength steps scale with the total, so a pool's step moves them all)
+        split = _repair(split, judge_, repair_step, pools, blame)
     if verification is not None and not verification.meets and settings.total is None:
         notes.append(
             "the split still misses a target on fresh replications after the repairs: use "
