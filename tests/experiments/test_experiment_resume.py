@@ -79,22 +79,38 @@ def test_ctrl_c_keeps_finished_batches_and_resume_finishes_identically(scenario_
     ]
 
 
+# `python -m sim ARGS` with Ctrl-C raising KeyboardInterrupt, as at a terminal. Python keeps SIGINT ignored
+# when it starts with it ignored, as a shell's background job without job control does (`make test &` in
+# a script): the signal would then never reach the command, whose handling is what is tested here.
+AS_AT_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'sim'; runpy.run_module('sim', run_name='__main__', alter_sys=True)"
+)
+
+
 def _interrupt_cli(scenario_file: Path, out: Path, sig: int) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "sim", "sweep", str(scenario_file), "--troops", "15,24", "--replications",
-           str(REPS), "--workers", "2", "--out", str(out), "--quiet"]  # fmt: skip
+    cmd = [sys.executable, "-c", AS_AT_A_TERMINAL, "sweep", str(scenario_file), "--troops", "15,24",
+           "--replications", str(REPS), "--workers", "2", "--out", str(out), "--quiet"]  # fmt: skip
     log = out.with_name(out.name + ".log")
     with log.open("w") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, text=True)
         parts = out.with_name(out.name + ".incomplete") / "parts"
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
+        start = time.monotonic()
+        sent = None
+        while proc.poll() is None and time.monotonic() < start + 60:
             if parts.is_dir() and len(list(parts.glob("*.rows.csv"))) >= 2:
                 proc.send_signal(sig)
+                sent = time.monotonic() - start
                 break
             time.sleep(0.005)
         returncode = proc.wait(timeout=60)
+        ended = time.monotonic() - start
     if returncode == 0:
-        pytest.fail("the run finished before it could be interrupted; raise REPS")
+        when = "before any batch was kept" if sent is None else f"{sent:.2f} s in, after 2 batches were kept"
+        pytest.fail(
+            f"the run finished in {ended:.2f} s, not stopped by signal {sig} sent {when}; "
+            f"its stderr: {log.read_text()!r}"
+        )
     return subprocess.CompletedProcess(cmd, returncode, "", log.read_text())
 
 
