@@ -298,7 +298,7 @@ def _repair(
         assert missed is not None
         cols = judge_.cols[split_label(current)]
         base = cols.get(missed.metric)
-        # a missed post target names the pools that can mend it (sim.experiment.culprits); else any can
+        # the pools the missed target points at can mend it (sim.experiment.culprits); else any may
         blamed = blame(missed.metric, missed.limit, cols) or frozenset()
         cands = []
         for p in [p for p in pools if p in blamed] or pools:

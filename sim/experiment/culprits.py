@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.metrics import Scopes
+from sim.numbers import metric_base
 from sim.scenario import Scenario
 
 __all__ = ["Blame"]
@@ -37,9 +38,9 @@ _RESPONSE = ("response_", "reached_within_target_frac", "unanswered_incidents")
 
 def _parse(col: str) -> tuple[str, dict[str, str]]:
     """`worst_post_coverage[force=us]` -> ("worst_post_coverage", {"force": "us"})."""
-    base, _, rest = col.partition("[")
-    scope = dict(kv.split("=", 1) for kv in rest.rstrip("]").split(",")) if rest else {}
-    return base, scope
+    base = metric_base(col)
+    rest = col[len(base) :].strip("[]")
+    return base, dict(kv.split("=", 1) for kv in rest.split(",")) if rest else {}
 
 
 @dataclass(frozen=True)
