@@ -21,7 +21,8 @@ left as the scenario has them when a total is split.
   pool, if it points at none) whose step up improves the missed target's column most on the same
   replications (the paired difference; every candidate looked at on the first round, the most
   promising judged on the current split's replications) gets a step more (greedy repair). A split that
-  would not need fewer troops than T0 is not returned: the fixed shares stand, and the answer says so.
+  would not need fewer troops than T0 (nor, at T0, fewer aircrews) is not returned: the fixed shares
+  stand, and the answer says so.
 - **given a total N, the split maximising P(every target met)** (in one replication, the planner's
   odds for one summit; ties broken by the targets met with 95% confidence, then by the worst target's
   slack). It starts from the fixed shares at N, and from the minimal split grown to N when that fits,
@@ -318,6 +319,15 @@ def _repair(
     return current
 
 
+def _saves(split: Split, fixed: Split) -> bool:
+    """Whether `split` needs fewer troops than the fixed shares, or as many and fewer aircrews of some
+    type without more of any (crews are units outside the troops, but units all the same)."""
+    if troops_of(split) != troops_of(fixed):
+        return troops_of(split) < troops_of(fixed)
+    crews = [p for p in split if p[0] == AIRCREW]
+    return all(split[p] <= fixed[p] for p in crews) and any(split[p] < fixed[p] for p in crews)
+
+
 def _pool_minima(
     fixed: Split,
     pools: list[Pool],
@@ -426,10 +436,12 @@ def allocate(
         steps += pool_steps
         split = _repair(per_pool, judge_, repair_step, pools, blame)
         history.append(("minimal", split_label(split), judge_(split).all_met.mean))
-        if troops_of(split) >= fixed_needed:
+        if not _saves(split, fixed):
             notes.append(
                 f"the pools sized together and repaired need {troops_of(split)} troops, not "
-                f"fewer than the {fixed_needed} of the fixed shares: the fixed shares stand"
+                f"fewer than the {fixed_needed} of the fixed shares"
+                + (" (nor fewer aircrews)" if crews_of(s) else "")
+                + ": the fixed shares stand"
             )
             split = fixed
         fixed_at_total = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.experiment.allocate import fixed_split, split_scenario, troops_of
+from sim.experiment.allocate import _saves, fixed_split, split_scenario, troops_of
 from sim.experiment.search import judge
 from sim.metrics import target_specs
 from sim.report.decide import decision_lines
@@ -171,3 +171,26 @@ def test_a_split_repaired_on_fresh_replications_still_meets_on_the_searchs(tmp_p
     assert r.verification is not None
     assert r.verification.meets
     assert found.answer["needed"] < found.answer["fixed_needed"]
+
+
+def test_a_split_saving_aircrews_at_the_same_troops_is_returned_not_the_fixed_shares(tmp_path: Path) -> None:
+    # Aircrew units are decision variables outside the troops: a split that needs as many troops as the
+    # fixed shares but fewer crews saves units, and must not be thrown away for "not fewer troops".
+    lima, e3g, mh60 = ("lima", "security"), ("aircrew", "e3g"), ("aircrew", "mh60")
+    fixed = {lima: 10, e3g: 2, mh60: 6}
+    assert _saves(fixed | {lima: 9, e3g: 3}, fixed)  # fewer troops: troops come first
+    assert _saves(fixed | {e3g: 1}, fixed)
+    assert not _saves(fixed, fixed)
+    assert not _saves(fixed | {e3g: 1, mh60: 7}, fixed)  # one type fewer, another more: no saving
+    assert not _saves(fixed | {lima: 11, e3g: 1}, fixed)
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "examples" / "aircrew.yaml"
+    found = run_allocate(path, sets=("forces.us.swept=true",), workers=1, out=tmp_path / "alloc")
+    r = found.result
+    assert troops_of(r.split) == troops_of(r.fixed)
+    assert sum(n for p, n in r.split.items() if p[0] == "aircrew") < sum(
+        n for p, n in r.fixed.items() if p[0] == "aircrew"
+    )
+    assert r.verification is not None
+    assert r.verification.meets
+    assert not any("the fixed shares stand" in note for note in r.notes)
