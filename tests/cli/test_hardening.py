@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.cli
+import sim.cli.commands
 import sim.model
 from sim.cli import main
 from sim.experiment import Interrupted
@@ -65,7 +65,7 @@ def test_an_unexpected_error_is_one_line_and_a_log_with_the_traceback(here, caps
     def broken(scenario):
         raise KeyError("nan")
 
-    monkeypatch.setattr(sim.cli, "describe_scenario", broken)
+    monkeypatch.setattr(sim.cli.commands, "describe_scenario", broken)
     assert main(["validate", "small.yaml"]) == 1
     err = capsys.readouterr().err
     line = _one_error_line(err)
@@ -87,7 +87,7 @@ def test_debug_shows_the_traceback_instead(here, monkeypatch, argv):
     def broken(scenario):
         raise KeyError("nan")
 
-    monkeypatch.setattr(sim.cli, "describe_scenario", broken)
+    monkeypatch.setattr(sim.cli.commands, "describe_scenario", broken)
     with pytest.raises(KeyError, match="nan"):
         main(argv)
     assert not list((here / "tmp").iterdir())
@@ -97,7 +97,7 @@ def test_an_unprintable_message_stays_on_one_line(here, capsys, monkeypatch):
     def broken(scenario):
         raise RuntimeError("line one\nline two \u202e\x00 end")
 
-    monkeypatch.setattr(sim.cli, "describe_scenario", broken)
+    monkeypatch.setattr(sim.cli.commands, "describe_scenario", broken)
     assert main(["validate", "small.yaml"]) == 1
     line = _one_error_line(capsys.readouterr().err)
     assert "line one line two \\u202e\\x00 end" in line
@@ -112,7 +112,7 @@ def test_exit_codes(here, capsys, monkeypatch):
     def interrupted(scenario):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.cli, "describe_scenario", interrupted)
+    monkeypatch.setattr(sim.cli.commands, "describe_scenario", interrupted)
     assert main(["validate", "small.yaml"]) == 130
     assert capsys.readouterr().err.endswith("summit-sim: interrupted\n")
 

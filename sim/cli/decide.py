@@ -1,4 +1,4 @@
-"""`summit-sim size`, `allocate` and `sensitivity`: the planner's decision (registered by sim.cli).
+"""`summit-sim size`, `allocate` and `sensitivity`: the planner's decision (registered by sim.cli.parser).
 
 Each prints its answer in a few lines and writes a results folder with its tables, figures and
 report.html (sim.results.sizing, sim.results.allocation, sim.results.sensitivity).
@@ -10,12 +10,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from sim.cli import (
-    _max_replications,
-    _non_negative_int,
-    _positive_float,
-    _positive_int,
+from sim.cli.options import (
     add_set_option,
+    max_replications_option,
+    non_negative_int,
+    positive_float,
+    positive_int,
     set_overrides,
 )
 from sim.experiment.design import BadExperiment
@@ -28,7 +28,7 @@ __all__ = ["add_decide_commands"]
 
 
 def _positive_number(text: str) -> float:
-    value = _positive_float(text)
+    value = positive_float(text)
     if value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
     return value
@@ -50,21 +50,21 @@ def _common(p: argparse.ArgumentParser, command: str) -> None:
     p.add_argument(
         "-n",
         "--replications",
-        type=_max_replications,
+        type=max_replications_option,
         help="replications of a level's first round (default: the scenario's `replications`)",
     )
     p.add_argument(
         "--max-replications",
-        type=_max_replications,
+        type=max_replications_option,
         metavar="N",
         help="replications a close level may grow to (default 4x the first round)",
     )
     p.add_argument(
-        "--budget", type=_positive_int, metavar="N", help="cap on replications over the whole search"
+        "--budget", type=positive_int, metavar="N", help="cap on replications over the whole search"
     )
-    p.add_argument("--seed", type=_non_negative_int, help="root seed (default: the scenario's)")
+    p.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenario's)")
     add_set_option(p)
-    p.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
+    p.add_argument("--workers", type=positive_int, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
     p.add_argument("--out", help=f"output folder (default results/<scenario>/{command}-<timestamp>)")
     p.add_argument("--resume", metavar="DIR", help="finish an interrupted run kept in DIR")
@@ -106,12 +106,12 @@ def add_decide_commands(sub: Any) -> None:
     _common(p, "allocate")
     p.add_argument(
         "--total",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="split exactly N people (default: the smallest total meeting every target)",
     )
     p.add_argument(
-        "--step", type=_positive_int, default=1, help="people moved or added to a pool at a time (default 1)"
+        "--step", type=positive_int, default=1, help="people moved or added to a pool at a time (default 1)"
     )
     p.add_argument(
         "--resolution",
@@ -120,7 +120,7 @@ def add_decide_commands(sub: Any) -> None:
         help="resolution of the fixed shares' size (default 5)",
     )
     p.add_argument(
-        "--rounds", type=_positive_int, default=20, help="rounds of moves with --total (default 20)"
+        "--rounds", type=positive_int, default=20, help="rounds of moves with --total (default 20)"
     )
     p.set_defaults(func=_cmd_allocate)
 
@@ -143,19 +143,19 @@ def add_decide_commands(sub: Any) -> None:
     p.add_argument("--resolution", type=_positive_number, default=5.0, help="step of the answer (default 5)")
     p.add_argument(
         "--trajectories",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=10,
         help="Morris trajectories (default 10; 0 skips Morris)",
     )
     p.add_argument(
         "--morris-replications",
-        type=_max_replications,
+        type=max_replications_option,
         metavar="N",
         help="replications per Morris point (default: the first round of size)",
     )
     p.add_argument(
         "--troops",
-        type=_non_negative_int,
+        type=non_negative_int,
         help="troop level of the Morris screening (default: the answer of size)",
     )
     p.add_argument(
