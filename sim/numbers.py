@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 from sim.stats import Interval
 
@@ -115,13 +116,28 @@ def metric_name(column: str) -> str:
     return f"{name} [{scope}]" if scope else name
 
 
-def _plain(x: float, unit: str, digits: int) -> str:
+def _share_places(xs: Iterable[float], digits: int) -> int:
+    """Decimals to print shares `xs` in percent with: `digits`, or more for a nonzero one that would
+    print as 0.00% (two significant digits, at most 6 decimals; smaller ones print as 0)."""
+    places = digits
+    for x in xs:
+        pct = abs(100 * x)
+        if 0.5e-6 <= pct < 0.5 * 10**-digits:
+            places = max(places, min(6, 1 - math.floor(math.log10(pct))))
+    return places
+
+
+def _plain(x: float, unit: str, digits: int, places: int | None = None) -> str:
+    """`x` in `unit` without the unit's name; a share in percent to `places` decimals (default: see
+    `_share_places`)."""
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if unit == "%":
-        return f"{100 * x:.{digits}f}%"
+        places = _share_places([x], digits) if places is None else places
+        text = f"{100 * x:.{places}f}%"
+        return text[1:] if text.startswith("-") and not round(100 * x, places) else text  # not "-0.00%"
     if unit == "person-h" or abs(x) >= 1000:
         return f"{x:,.0f}"
     if x != 0 and abs(x) < 0.01:
@@ -129,10 +145,13 @@ def _plain(x: float, unit: str, digits: int) -> str:
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{x:.{digits}f}" else f"{x:,.{digits}f}"
 
 
-def fmt_value(column: str, x: float, digits: int = 2, with_unit: bool = True) -> str:
-    """One number of `column`: `98.58%`, `6,797 person-h`, `22.4 min`, `∞`."""
+def fmt_value(
+    column: str, x: float, digits: int = 2, with_unit: bool = True, *, places: int | None = None
+) -> str:
+    """One number of `column`: `98.58%`, `6,797 person-h`, `22.4 min`, `∞` (a share to `places` decimals
+    if given, else to `digits` or to two significant digits where `digits` would show 0.00%)."""
     unit = unit_of(column)
-    text = _plain(x, unit, digits)
+    text = _plain(x, unit, digits, places)
     if with_unit and unit not in ("", "%") and text not in ("n/a", "∞", "−∞"):
         text += f" {unit}"
     return text
@@ -160,14 +179,15 @@ def fmt_interval(column: str, iv: Interval, digits: int = 2, *, difference: bool
     other metric; a `difference` (B − A, a marginal value) is shown as computed."""
     if iv.n == 0:
         return "n/a"
-    mean = fmt_value(column, iv.mean, digits)
+    unit = unit_of(column)
+    places = _share_places([iv.mean, iv.ci_low, iv.ci_high], digits) if unit == "%" else None
+    mean = fmt_value(column, iv.mean, digits, places=places)
     if math.isnan(iv.ci_low) or math.isinf(iv.mean):
         return mean if iv.n > 1 or math.isinf(iv.mean) else f"{mean} (n=1)"
-    unit = unit_of(column)
     ci_low, ci_high = iv.ci_low, iv.ci_high
     if not difference:  # a Student-t interval can run past 0 or 100%: shown cut at the natural bound
         ci_low, ci_high = (ci_low if ci_low > 0 else 0.0), (min(ci_high, 1.0) if unit == "%" else ci_high)
-    low, high = _plain(ci_low, unit, digits), _plain(ci_high, unit, digits)
-    if low == high == _plain(iv.mean, unit, digits):
+    low, high = _plain(ci_low, unit, digits, places), _plain(ci_high, unit, digits, places)
+    if low == high == _plain(iv.mean, unit, digits, places):
         return mean
     return f"{mean} ({low.rstrip('%')}–{high})"

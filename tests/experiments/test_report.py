@@ -174,6 +174,17 @@ def test_intervals_stay_within_the_metrics_range_but_differences_do_not():
     assert fmt_interval("post_coverage", Interval(1.0, math.nan, math.nan, 0, 1)) == "100.00% (n=1)"
 
 
+def test_a_share_too_small_for_two_decimals_shows_two_significant_digits():
+    # A step that buys 0.004 percentage points, its interval clear of 0, read "0.00% *" (and a step
+    # that buys nothing, "-0.00% (-0.00–0.00%)"): the number behind the star is shown.
+    step = Interval(0.00004, 0.00001, 0.00007, 0.00003, 20)
+    assert fmt_interval("post_coverage", step, difference=True) == "0.0040% (0.0010–0.0070%)"
+    noise = Interval(-0.0000012, -0.0000046, 0.0000022, 0.0000034, 20)
+    assert fmt_interval("post_coverage", noise, difference=True) == "-0.00012% (-0.00046–0.00022%)"
+    assert fmt_value("post_coverage", 0.98576) == "98.58%"  # at two decimals as before
+    assert fmt_value("post_coverage", 1e-9) == fmt_value("post_coverage", -1e-9) == "0.00%"  # no "-0.00%"
+
+
 def test_a_run_without_a_swept_force_gets_its_report_and_shortfall(tmp_path):
     # Its level is the empty label, which CSV reads back as NaN: the tables are read with "" instead.
     scenario = parse_scenario(UNSWEPT.replace("headcount: 24", "headcount: 8"))
