@@ -58,6 +58,7 @@ from sim.experiment.search import (
 from sim.experiment.vary import TROOPS
 from sim.metrics import target_specs
 from sim.model.workforce import pools_at
+from sim.numbers import fmt_value
 from sim.scenario import Scenario
 from sim.scenario.loader import scenario_data, scenario_from_data
 from sim.stats import TargetCheck
@@ -388,6 +389,50 @@ def _pool_minima(
                     stride[p] *= 2
 
 
+_SEEN_AS = {  # the whole-event column that shows what a kind of demand lost, and its name
+    "aircraft": ("air_coverage", "air coverage"),
+    "fuel trucks": ("fuel_outage_h", "fuel outage"),
+}
+
+
+def emptied_pools(split: Split, fixed: Split, blame: Blame, cols: dict[str, np.ndarray]) -> list[str]:
+    """A note for each pool the split leaves with no one where the fixed shares had people, naming the
+    demands that draw on it and, where the split's replications `cols` show it, what they got. The split
+    is judged on the targets alone: a demand that no target names may be left to other forces or undone,
+    and the planner must see that it was."""
+    notes = []
+    for pool in sorted(p for p, n in split.items() if p[0] != AIRCREW and n == 0 and fixed.get(p, 0) > 0):
+        drawing = blame.drawing_on(pool)
+        if not drawing:
+            continue
+        shown = []
+        for kind, names in drawing.items():
+            got = ""
+            if kind == "posts":
+                got = ", ".join(
+                    f"{n} {fmt_value('post_coverage', float(np.nanmean(cols[c])))}"
+                    for n in names
+                    if (c := f"post_coverage[post={n}]") in cols and not np.all(np.isnan(cols[c]))
+                )
+            elif (
+                kind in _SEEN_AS
+                and _SEEN_AS[kind][0] in cols
+                and not np.all(np.isnan(cols[_SEEN_AS[kind][0]]))
+            ):
+                col, what = _SEEN_AS[kind]
+                got = f"{what} {fmt_value(col, float(np.nanmean(cols[col])))} at this split"
+            shown.append(
+                f"{kind} {', '.join(names)}"
+                + (f" ({'coverage: ' if kind == 'posts' else ''}{got})" if got else "")
+            )
+        notes.append(
+            f"{pool[0]}.{pool[1]} is left with no one (the fixed shares give it {fixed[pool]}), yet "
+            f"{'; '.join(shown)} draw on it: no target names them, so the split is not judged on what "
+            "they lose; add a target if they matter"
+        )
+    return notes
+
+
 def allocate(
     s: Scenario,
     source: ColumnSource,
@@ -504,6 +549,7 @@ def allocate(
             "more replications (-n)"
         )
     ev = judge_(split)
+    notes += emptied_pools(split, fixed, blame, judge_.cols.get(split_label(split), {}))
     return AllocateResult(
         split,
         ev,

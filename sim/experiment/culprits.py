@@ -19,7 +19,7 @@ it misses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,8 @@ class Blame:
     posts: dict[str, tuple[Pool, dict[str, str], bool]]  # post -> pool, its scope values, critical
     escorts: dict[str, tuple[Pool, dict[str, str]]]  # delegation -> pool, its scope values
     responses: dict[str, tuple[Pool, dict[str, str]]]  # incident stream -> pool, its scope values
+    aircraft: dict[str, Pool] = field(default_factory=dict)  # aircraft group -> the pool crewing it
+    trucks: dict[str, Pool] = field(default_factory=dict)  # fuel trucks -> the pool driving them
 
     @classmethod
     def of(cls, s: Scenario, force: str) -> Blame:
@@ -78,7 +80,27 @@ class Blame:
             for name, inc in s.incidents.items()
             if force in inc.forces
         }
-        return cls(force, posts, escorts, responses)
+        aircraft = {  # crewed from the operator's aviation role in the base's city, unless by aircrews
+            name: (city_of[g.base], "aviation")
+            for name, g in s.aircraft.items()
+            if s.aircraft_types[g.type].operator == force and s.aircraft_types[g.type].aircrew is None
+        }
+        trucks = {
+            name: (city_of[t.depot], "logistics") for name, t in s.fuel_trucks.items() if t.operator == force
+        }
+        return cls(force, posts, escorts, responses, aircraft, trucks)
+
+    def drawing_on(self, pool: Pool) -> dict[str, list[str]]:
+        """The force's demands that draw on `pool`, by kind ("posts", "escorts", "incident streams",
+        "aircraft", "fuel trucks"): what a split leaving the pool empty leaves to other forces or undone."""
+        found = {
+            "posts": [n for n, (p, _where, _critical) in self.posts.items() if p == pool],
+            "escorts": [n for n, (p, _where) in self.escorts.items() if p == pool],
+            "incident streams": [n for n, (p, _where) in self.responses.items() if p == pool],
+            "aircraft": [n for n, p in self.aircraft.items() if p == pool],
+            "fuel trucks": [n for n, p in self.trucks.items() if p == pool],
+        }
+        return {kind: names for kind, names in found.items() if names}
 
     def __call__(self, column: str, limit: float, cols: dict[str, np.ndarray]) -> frozenset[Pool] | None:
         """The pools that can mend the target on `column` (a minimum or maximum `limit`), missed on the

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.experiment.allocate import _saves, fixed_split, split_scenario, troops_of
+from sim.experiment.allocate import _saves, emptied_pools, fixed_split, split_scenario, troops_of
+from sim.experiment.culprits import Blame
 from sim.experiment.search import judge
 from sim.metrics import target_specs
 from sim.report.decide import decision_lines
@@ -194,3 +195,26 @@ def test_a_split_saving_aircrews_at_the_same_troops_is_returned_not_the_fixed_sh
     assert r.verification is not None
     assert r.verification.meets
     assert not any("the fixed shares stand" in note for note in r.notes)
+
+
+def test_a_pool_left_empty_names_the_demands_no_target_judges(tmp_path: Path) -> None:
+    # small_summit has no air or fuel target, so the smallest split gives no one to the aviation and
+    # logistics pools that crew its helicopters and drive its fuel truck: the answer must say so, with
+    # what the helicopters then fly, not only the troops it saved.
+    example = Path(__file__).resolve().parents[2] / "scenarios" / "examples" / "small_summit.yaml"
+    found = run_allocate(example, replications=20, workers=1, out=tmp_path / "alloc")
+    r = found.result
+    assert r.split[("lima", "aviation")] == 0 < r.fixed[("lima", "aviation")]
+    emptied = [n for n in r.notes if "is left with no one" in n]
+    assert len(emptied) == 2, r.notes
+    aviation = next(n for n in emptied if n.startswith("lima.aviation"))
+    assert "aircraft helos (air coverage 0.00% at this split)" in aviation
+    assert next(n for n in emptied if n.startswith("lima.logistics")).count("fuel trucks bowser") == 1
+    assert found.answer["notes"] == list(r.notes)
+    # a pool the split keeps people in, or one nothing draws on, gets no note
+    blame = Blame.of(load_scenario(example), "us")
+    kept = {("lima", "security"): 22, ("lima", "aviation"): 1, ("lima", "logistics"): 0}
+    fixed = {("lima", "security"): 25, ("lima", "aviation"): 7, ("lima", "logistics"): 3, ("lima", "x"): 2}
+    notes = emptied_pools(kept | {("lima", "x"): 0}, fixed, blame, {})
+    assert [n.split(" ")[0] for n in notes] == ["lima.logistics"]
+    assert "fuel trucks bowser draw on it" in notes[0]  # no columns: the demand named, without a figure
