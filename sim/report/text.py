@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections import Counter
 from pathlib import Path
 
@@ -18,11 +19,20 @@ __all__ = ["make_console", "print_trace_summary"]
 _UNITS = {"_min": "min", "_h": "h", "_hours": "person-h", "_frac": "share"}
 
 
+class _Console(Console):
+    """rich's Console, except that output closed early (`| head`) raises BrokenPipeError, which the
+    command ends on quietly with exit status 141 (README, "Exit status"), where rich exits with 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the output was closed")
+
+
 def make_console() -> Console:
     """A console wide enough for the tables even when the output goes to a file or a pipe."""
-    console = Console(highlight=False)
+    console = _Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=150)
+        console = _Console(highlight=False, width=150)
     return console
 
 

@@ -117,9 +117,22 @@ def test_exit_codes(here, capsys, monkeypatch):
     assert capsys.readouterr().err.endswith("summit-sim: interrupted\n")
 
 
-def test_a_closed_pipe_ends_quietly():
-    """`summit-sim validate ... | head -1`: the reader is gone before anything is written."""
-    cmd = [sys.executable, "-m", "sim", "validate", str(PERU)]
+SMALL_SUMMIT = REPO / "scenarios" / "examples" / "small_summit.yaml"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", str(PERU)],
+        # the summaries printed by rich, whose own handler of a closed pipe exits with 1
+        ["run", str(SMALL_SUMMIT), "-n", "3", "--workers", "1", "--out", "{tmp}/run"],
+        ["trace", str(SMALL_SUMMIT), "--out", "{tmp}/trace"],
+    ],
+    ids=["validate", "run", "trace"],
+)
+def test_a_closed_pipe_ends_quietly(args, tmp_path):
+    """`summit-sim ... | head -1`: the reader is gone before anything is written; exit status 141."""
+    cmd = [sys.executable, "-m", "sim", *(a.format(tmp=tmp_path) for a in args)]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO) as proc:
         assert proc.stdout is not None
         assert proc.stderr is not None
