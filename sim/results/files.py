@@ -13,8 +13,8 @@ import datetime as dt
 import errno
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,13 +63,27 @@ def atomic_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
     if final.exists() and (not final.is_dir() or any(final.iterdir())):
         raise FileExistsError(f"{final} already exists and is not empty")
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name[:100]}.", suffix=".partial", dir=final.parent))
+    tmp = _new_folder(final.parent, f".{final.name[:100]}.", ".partial")
     try:
         yield tmp
         rename_into(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _new_folder(parent: Path, prefix: str, suffix: str) -> Path:
+    """A new folder in `parent` with a name no other has, and the permissions the user's umask gives any
+    folder: `tempfile.mkdtemp` makes it readable by its owner alone, which a results folder renamed from
+    it would keep, out of colleagues' reach."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(parent))
 
 
 def check_name(path: Path) -> None:

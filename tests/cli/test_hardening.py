@@ -9,6 +9,7 @@ import errno
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -389,3 +390,17 @@ def test_a_resume_of_a_manifest_edited_to_a_billion_replications_is_refused(here
     line = _one_error_line(capsys.readouterr().err)
     assert "replications must be at most 100,000 per level, got 1,000,000,000" in line
     assert not (work / "writer.lock").exists()
+
+
+@pytest.mark.parametrize("command", ["trace", "run"])
+def test_a_results_folder_has_the_permissions_the_umask_gives_any_folder(tmp_path, command):
+    # A trace folder was made by tempfile.mkdtemp and kept its owner-only 0700: colleagues on a shared
+    # machine could not read it, where a run's folder was 0755.
+    old = os.umask(0o022)
+    try:
+        extra = ["-n", "2", "--workers", "1"] if command == "run" else []
+        out = tmp_path / command
+        assert main([command, str(SMALL_SUMMIT), "--out", str(out), "--quiet", *extra]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
