@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.metrics import metric_columns
-from sim.model.pools import crew_sizes, pools_of
 from sim.model.travel import TravelTimes
 from sim.scenario import Problem, Scenario
+from sim.scenario.pools import crew_sizes, pools_of
 from sim.scenario.schema import AirStation, DailyWindow, Post, Window
 
 __all__ = [

@@ -11,10 +11,10 @@ import simpy
 from simpy.events import ProcessGenerator
 
 from sim.model.board import CityBoard
-from sim.model.pools import apportion, crew_sizes, pools_at, pools_of
 from sim.model.record import Recorder
 from sim.model.simpy_compat import call_soon
 from sim.model.timeline import Clock
+from sim.scenario.pools import apportion, crew_sizes, pools_at, pools_of
 from sim.scenario.schema import Force, ShiftPattern
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sim.scenario.pools import pools_at
 from sim.scenario.schema import Scenario
 
 __all__ = ["describe_scenario"]
@@ -46,21 +47,27 @@ def _places(s: Scenario) -> list[str]:
 def _forces(s: Scenario) -> list[str]:
     out = [f"forces ({len(s.forces)}):"]
     for name, f in s.forces.items():
-        if f.pools is not None:
-            split = "; ".join(
-                f"{c}: " + ", ".join(f"{r} {n}" for r, n in roles.items()) for c, roles in f.pools.items()
-            )
-        else:
-            cities = ", ".join(f"{c} {v:.0%}" for c, v in (f.cities or {}).items())
-            split = cities + "; " + ", ".join(f"{r} {v:.0%}" for r, v in f.roles.items())
-            split += "".join(f"; {c} own roles" for c in f.city_roles)
+        split = _people(pools_at(f, f.headcount))
         swept = "  [swept by --troops]" if f.swept else ""
         steps = f", {len(f.strength)} strength changes (peak {f.peak})" if f.strength else ""
         out.append(
-            f"  {name}: {f.headcount} people ({split}){steps}; {f.shift.name}, "
+            f"  {name}: {f.headcount} people: {split}{steps}; {f.shift.name}, "
             f"absence {f.absence_prob:g}{swept}"
         )
     return out
+
+
+def _people(pools: dict[tuple[str, str], int]) -> str:
+    """People by city, then by role where a city has more than one: `lima 292 (security 175, aviation
+    58, logistics 59), pisco 276 (...)`, or `lima 13000 security`: the whole numbers the model runs."""
+    by_city: dict[str, dict[str, int]] = {}
+    for (city, role), n in pools.items():
+        by_city.setdefault(city, {})[role] = n
+    return ", ".join(
+        f"{city} {sum(roles.values())} "
+        + (f"({', '.join(f'{r} {n}' for r, n in roles.items())})" if len(roles) > 1 else next(iter(roles)))
+        for city, roles in by_city.items()
+    )
 
 
 def _posts(s: Scenario) -> list[str]:

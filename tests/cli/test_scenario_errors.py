@@ -23,6 +23,7 @@ import yaml
 
 from sim.cli import main
 from sim.scenario import Problem, ScenarioError, load_scenario
+from sim.scenario.pools import pools_at
 from sim.scenario.yaml_lines import load_with_lines
 from tests.helpers import ROOT
 
@@ -220,7 +221,7 @@ def test_the_base_scenario_is_valid(tmp_path: Path, capsys: pytest.CaptureFixtur
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines()[0] == f"{file}: valid"
-    assert "police: 40 people (lima 100%; security 100%); 12on12off, absence 0.05" in out
+    assert "police: 40 people: lima 40 security; 12on12off, absence 0.05" in out
     assert "gate at venue: 4 security from police, priority 5" in out
 
 
@@ -236,7 +237,30 @@ def test_every_example_validates(example: Path, capsys: pytest.CaptureFixture[st
     assert out.startswith(f"{example}: valid\n")
     scenario = load_scenario(example)
     for name, force in scenario.forces.items():
-        assert f"  {name}: {force.headcount} people (" in out
+        line = next(x for x in out.splitlines() if x.startswith(f"  {name}: {force.headcount} people: "))
+        people = pools_at(force, force.headcount)  # the people the model runs
+        for city in dict.fromkeys(c for c, _ in people):
+            roles = {r: n for (c, r), n in people.items() if c == city}
+            shown = (
+                f"{city} {sum(roles.values())} ({', '.join(f'{r} {n}' for r, n in roles.items())})"
+                if len(roles) > 1
+                else f"{city} {sum(roles.values())} {next(iter(roles))}"
+            )
+            assert shown in line, (shown, line)
+
+
+def test_validate_shows_the_people_the_model_runs_by_city_and_role(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The U.S. force splits by city, then by each city's own roles: "security 100%" (the unused default
+    # `roles`) and city shares adding up to 101% were shown where the people are.
+    assert main(["validate", str(ROOT / "scenarios" / "apec2024_peru.yaml")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("  us: "))
+    assert line.startswith(
+        "  us: 600 people: lima 291 (security 157, aviation 60, logistics 74), pisco 273 (security 56, "
+        "aviation 169, logistics 48), chiclayo 36 (security 24, logistics 12); "
+    )
+    assert 291 + 273 + 36 == 600
 
 
 # -- reading the file ------------------------------------------------------------------------------

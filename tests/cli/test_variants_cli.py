@@ -23,7 +23,7 @@ def test_validate_set_prints_exactly_the_changed_value(here, capsys) -> None:
     assert main(["validate", "small.yaml", "--set", "forces.us.absence_prob=0.2"]) == 0
     out = capsys.readouterr().out
     assert "--set changes, from the file (1 field):\n  forces.us.absence_prob: 0.1 -> 0.2\n" in out
-    assert "  us: 24 people (" in out
+    assert "  us: 24 people: " in out
 
 
 def test_validate_an_overlay_prints_what_it_changes_from_its_base(here, capsys) -> None:
