@@ -532,13 +532,15 @@ def find_inversions(evidence: dict[float, Evidence]) -> tuple[tuple[float, float
 
 
 def describe_evidence(ev: Evidence) -> str:
-    """One line: `600: meets every target on 40 replications` or `595: fails post coverage ... `."""
+    """One line: `600: meets every target on 40 replications`, `595: post coverage ≥ 0.97 not met on 40
+    replications (...)`, or `... undecided on ...` where its interval straddles the limit."""
     label = level_label(ev.level)
     if ev.meets:
         return f"{label}: meets every target on {ev.n} replications"
     c = ev.failing
     assert c is not None
-    return f"{label}: {c.target} not met on {ev.n} replications ({c.describe()}; estimate {c.estimate:.4g})"
+    verdict = "undecided" if c.status == "undecided" else "not met"  # the first target missed, as judged
+    return f"{label}: {c.target} {verdict} on {ev.n} replications ({c.describe()}; estimate {c.estimate:.4g})"
 
 
 def search_table(result: SizeResult) -> list[dict[str, Any]]:

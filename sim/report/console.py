@@ -208,21 +208,26 @@ def _sweep_title(o: Outcome) -> str:
     return title
 
 
+def _not_met(checks: Sequence[TargetCheck]) -> str:
+    """`none`, `1 missed (of 13)`, `2 undecided (of 13)` or `1 missed, 2 undecided (of 13)`: a target
+    whose interval straddles its limit is undecided (more replications would tell), not missed."""
+    missed = sum(not c.met and c.status != "undecided" for c in checks)
+    undecided = sum(not c.met and c.status == "undecided" for c in checks)
+    parts = [f"{n} {what}" for n, what in ((missed, "missed"), (undecided, "undecided")) if n]
+    return f"{', '.join(parts)} (of {len(checks)})" if parts else "none"
+
+
 def _print_sweep(o: Outcome, console: Console) -> None:
     a = o.answer
     shown = _key_metrics(o)
     inputs = o.manifest.inputs
     keys = inputs if len(inputs) > 1 else [o.key]
-    headers = [*(escape(k) for k in keys), *(_header(c) for c in shown), "targets missed"]
+    headers = [*(escape(k) for k in keys), *(_header(c) for c in shown), "targets not met"]
     values = {v.label: v.values for v in o.manifest.variants}
     table = Table(*headers, title=_sweep_title(o), caption=_replications_line(o))
     for label in a.labels:
         cells = [fmt_interval(m, a.summaries[label][m]) for m in shown]
-        missed = [c for c in a.checks[label] if not c.met]
-        text = "none" if not missed else f"{len(missed)} of {len(a.checks[label])}"
-        undecided = sum(c.status == "undecided" for c in missed)
-        if undecided:
-            text += f" ({undecided} undecided)"
+        text = _not_met(a.checks[label])
         first = [f"{values[label][k]:g}" for k in keys] if len(keys) > 1 else [label]
         table.add_row(*first, *cells, text)
     console.print(table)

@@ -299,3 +299,16 @@ def test_report_escapes_invisible_and_control_characters_from_the_file(tmp_path)
     assert "\u202e" not in html
     assert "\x00" not in html
     assert "<p>exercise \\u202egpj.exe \\x00 end</p>" in html
+
+
+def test_the_sweep_table_counts_missed_and_undecided_targets_apart():
+    from sim.report.console import _not_met
+
+    def check(met: bool, status: str) -> SimpleNamespace:
+        return SimpleNamespace(met=met, status=status)
+
+    met, missed, undecided = check(True, "met"), check(False, "not met"), check(False, "undecided")
+    assert _not_met([met, met]) == "none"
+    assert _not_met([met, undecided, undecided]) == "2 undecided (of 3)"  # was "2 of 3 (2 undecided)"
+    assert _not_met([missed, undecided, met]) == "1 missed, 1 undecided (of 3)"
+    assert _not_met([missed, met, met]) == "1 missed (of 3)"
