@@ -115,7 +115,7 @@ class Results:
 
     @property
     def smallest_meeting_level(self) -> Any:
-        """The smallest troop level (or the variant) meeting every target with 95% confidence; None if
+        """The smallest troop level (or the variant) meeting every target, each with 95% confidence; None if
         none does."""
         return self.manifest["answer"]["smallest_meeting_level"]
 
@@ -322,10 +322,10 @@ def allocate_outcome(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
 
 
 def allocate(scenario: ScenarioLike, **options: Any) -> AllocateOutcome:
-    """The swept force's split over its pools (city x role): the smallest total meeting every target with
-    95% confidence, or with `total=N` the split with the highest P(every target met). Options: total,
-    step, resolution, replications, budget, rounds, seed, sets, workers, scheduler, out. `.answer` holds
-    the split and the troops saved, `.overlay` the split as a scenario overlay."""
+    """The swept force's split over its pools (city x role): the smallest total meeting every target,
+    each with 95% confidence, or with `total=N` the split with the highest P(every target met). Options:
+    total, step, resolution, replications, budget, rounds, seed, sets, workers, scheduler, out. `.answer`
+    holds the split and the troops saved, `.overlay` the split as a scenario overlay."""
     return allocate_outcome(scenario, **options)
 
 

@@ -75,9 +75,9 @@ def add_decide_commands(sub: Any) -> None:
     """Add `size`, `allocate` and `sensitivity` to the `summit-sim` subcommands."""
     p = sub.add_parser(
         "size",
-        help="the smallest level (troops, or --vary PATH) meeting every target with 95%% confidence",
+        help="the smallest level (troops, or --vary PATH) meeting every target, each with 95%% confidence",
         description="Search on common random numbers (bracket, bisection, replications added where the "
-        "decision is close) for the smallest level meeting every target with 95% confidence.",
+        "decision is close) for the smallest level meeting every target, each with 95% confidence.",
     )
     _common(p, "size")
     p.add_argument(
@@ -220,9 +220,11 @@ def _cmd_size(args: argparse.Namespace) -> int:
     r = outcome.result
     what = "troops" if r.path == TROOPS else r.path
     if r.answer is None:
-        print(f"size: no level of {what} meets every target with 95% confidence ({r.status})")
+        print(f"size: no level of {what} meets every target, each with 95% confidence ({r.status})")
     else:
-        print(f"size: {level_label(r.answer)} {what} meet every target with 95% confidence ({r.status})")
+        print(
+            f"size: {level_label(r.answer)} {what} meet every target, each with 95% confidence ({r.status})"
+        )
     if r.at_answer is not None:
         print(f"  at the answer  {describe_evidence(r.at_answer)}")
     if r.below is not None:
@@ -249,7 +251,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
         else:
             print(
                 f"  without the targets {what} cannot move ({left_out}): {level_label(q.answer)} {what} meet "
-                f"every other target with 95% confidence ({q.status})"
+                f"every other target, each with 95% confidence ({q.status})"
             )
         if q.at_answer is not None:
             print(f"    at that level  {describe_evidence(q.at_answer)}")
@@ -278,7 +280,9 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
     a = outcome.answer
     r = outcome.result
     if a["total_given"] is None:
-        verdict = "meets every target with 95% confidence" if a["meets"] else "does NOT meet every target"
+        verdict = (
+            "meets every target, each with 95% confidence" if a["meets"] else "does NOT meet every target"
+        )
         if a.get("out_of_reach"):
             verdict = verdict.replace("every target", "every target troops can move")
         print(

@@ -7,7 +7,7 @@ Aircraft types with dedicated aircrews (`aircraft_types.X.aircrew.crews`) add th
 variables too: units outside the force, sized alike (at least one) but not counted in its troops, and
 left as the scenario has them when a total is split.
 
-- **the smallest total and its split** meeting every target with 95% confidence. `size` with the fixed
+- **the smallest total and its split** meeting every target, each with 95% confidence. `size` with the fixed
   shares gives a total T0 and its split B0, which meets. Then every pool is sized at once: each look is
   one split on the first round, every pool still searching at its next probe (down from B0 in steps
   that double while it passes, then bisecting) and every other pool at the lowest level it has passed

@@ -1,4 +1,4 @@
-"""`size`: the smallest level of a swept quantity that meets every target with 95% confidence, found by
+"""`size`: the smallest level of a swept quantity that meets every target, each with 95% confidence, found by
 a search on common random numbers instead of a grid.
 
 The search brackets the answer from a starting level (doubling its steps down while the level meets the
@@ -113,7 +113,7 @@ class Evidence:
 
     @property
     def meets(self) -> bool:
-        """Every target met with 95% confidence."""
+        """Every target met, each with 95% confidence."""
         return all(c.met for c in self.checks)
 
     @property
@@ -429,7 +429,7 @@ def size_search(
     path: str = TROOPS,
     progress: Callable[[SearchStep], None] | None = None,
 ) -> SizeResult:
-    """The smallest level of `path` (default the swept force's troops) meeting every target with 95%
+    """The smallest level of `path` (default the swept force's troops) meeting every target, each with 95%
     confidence, by bracketing and bisection on common random numbers (module docstring)."""
     return search_levels(make_of(scenario, path), source, settings, path, progress)
 

@@ -29,7 +29,7 @@ def _f(x: Any) -> float:
 
 def search_path_figure(rows: Sequence[dict[str, str]], answer: float | None, what: str) -> Figure:
     """The levels `size` judged, in order (left), and P(every target met in a replication) with its 95%
-    Wilson interval at each level judged (right); green meets every target with 95% confidence, red
+    Wilson interval at each level judged (right); green meets every target, each with 95% confidence, red
     fails, orange close: undecided on the first round (a screened level, taken to meet on the way) or
     when the replications ran out."""
     fig = new_figure(10, 4)

@@ -137,8 +137,8 @@ def _sweep_answer(t: ResultsTables) -> dict[str, Any]:
     if t.key != "troops":
         meets = t.manifest.get("answer", {}).get("meets_targets", {})
         ok = [label for label in t.labels if meets.get(label)]
-        text = (f"Levels meeting every target with 95% confidence: {', '.join(ok)}" if ok
-                else "No level tried meets every target with 95% confidence.")  # fmt: skip
+        text = (f"Levels meeting every target, each with 95% confidence: {', '.join(ok)}" if ok
+                else "No level tried meets every target, each with 95% confidence.")  # fmt: skip
         return {"ok": bool(ok), "text": text, "levels": _levels_checked(t, ok[:1] or t.labels[-1:]),
                 "short": _short_text(t, t.labels)}  # fmt: skip
     smallest = t.smallest
@@ -146,11 +146,11 @@ def _sweep_answer(t: ResultsTables) -> dict[str, Any]:
         label = str(smallest)
         i = t.labels.index(label)
         shown = t.labels[max(0, i - 1) : i + 1]
-        return {"ok": True, "text": f"Smallest troop level meeting every target with 95% confidence: "
+        return {"ok": True, "text": f"Smallest troop level meeting every target, each with 95% confidence: "
                 f"{label}", "levels": _levels_checked(t, shown),
                 "short": _short_text(t, t.labels[:i])}  # fmt: skip
     top = t.labels[-1]
-    return {"ok": False, "text": f"No troop level from {t.labels[0]} to {top} meets every target with "
+    return {"ok": False, "text": f"No troop level from {t.labels[0]} to {top} meets every target, each with "
             f"95% confidence.", "levels": _levels_checked(t, [top]),
             "short": _short_text(t, t.labels)}  # fmt: skip
 

@@ -183,7 +183,7 @@ def _print_run(o: Outcome, console: Console) -> None:
 def _answer_line(o: Outcome, label: str) -> str:
     checks = o.answer.checks[label]
     if all(c.met for c in checks):
-        return "[bold]This level meets every target with 95% confidence.[/]"
+        return "[bold]This level meets every target, each with 95% confidence.[/]"
     missed = [c for c in checks if not c.met]
     if all(c.status == "undecided" for c in missed):
         need = max(c.replications_needed or 0 for c in missed)
@@ -243,7 +243,9 @@ def _print_sweep(o: Outcome, console: Console) -> None:
         ok = [label for label in a.labels if a.meets(label)]
         console.print(_target_table(o, ok[:1] or a.labels[-1:]))
         text = ", ".join(ok) if ok else "none"
-        console.print(f"[bold]Levels of {escape(o.key)} meeting every target with 95% confidence: {text}[/]")
+        console.print(
+            f"[bold]Levels of {escape(o.key)} meeting every target, each with 95% confidence: {text}[/]"
+        )
         return
     meeting = a.smallest_meeting
     focus = [meeting] if meeting is not None else [a.labels[-1]]
@@ -253,9 +255,11 @@ def _print_sweep(o: Outcome, console: Console) -> None:
     _print_failing(o, focus[0], console)
     span = f"{a.labels[0]}–{a.labels[-1]}" if len(a.labels) > 1 else a.labels[0]
     if meeting is not None:
-        console.print(f"[bold]Smallest troop level meeting every target with 95% confidence: {meeting}[/]")
+        console.print(
+            f"[bold]Smallest troop level meeting every target, each with 95% confidence: {meeting}[/]"
+        )
         return
-    console.print(f"[bold]No troop level in {span} meets every target with 95% confidence.[/]")
+    console.print(f"[bold]No troop level in {span} meets every target, each with 95% confidence.[/]")
     top = a.labels[-1]
     missed = [c for c in a.checks[top] if not c.met]
     if missed and all(c.status == "undecided" for c in missed):
@@ -272,7 +276,7 @@ def _print_sweep(o: Outcome, console: Console) -> None:
 
 def _print_frontier(o: Outcome, console: Console) -> None:
     """A grid's meeting frontier: at each level of the first input, the smallest level of the second
-    meeting every target with 95% confidence."""
+    meeting every target, each with 95% confidence."""
     from sim.experiment.vary import frontier
 
     first, second = o.manifest.inputs[:2]

@@ -19,7 +19,7 @@ from sim.report.html import _env
 __all__ = ["decision_lines", "render_decision"]
 
 _CAPTIONS = {
-    "search_path": "The size search: each level judged in order (green meets every target with 95% "
+    "search_path": "The size search: each level judged in order (green meets every target, each with 95% "
     "confidence, red fails, orange still undecided), and at each level P(every target met in one "
     "replication) with its 95% Wilson interval.",
     "allocation": "People per pool: the split found next to the scenario's fixed shares at the troops "
@@ -58,8 +58,9 @@ def decision_lines(answer: dict[str, Any]) -> dict[str, str]:
         out["needed"] = f"not computed (Morris only, at {answer.get('morris_troops')} troops)"
     elif needed is None and (answer.get("reachable") or {}).get("answer") is not None:
         out["needed"] = (
-            f"no level of {what} meets every target with 95% confidence; {_n(answer['reachable']['answer'])} "
-            f"{what} meet every target that {what} can move (not met at any level: "
+            f"no level of {what} meets every target, each with 95% confidence; "
+            f"{_n(answer['reachable']['answer'])} {what} meet every target that {what} can move "
+            "(not met at any level: "
             f"{'; '.join(f for f in answer.get('flat', []) if f.endswith('not met'))})"
         )
     elif needed is not None and answer.get("out_of_reach"):
@@ -68,9 +69,9 @@ def decision_lines(answer: dict[str, Any]) -> dict[str, str]:
             f"by any number of {what}, left out: {'; '.join(answer['out_of_reach'])})"
         )
     elif needed is None:
-        out["needed"] = f"no level of {what} searched meets every target with 95% confidence"
+        out["needed"] = f"no level of {what} searched meets every target, each with 95% confidence"
     else:
-        out["needed"] = f"{_n(needed)} {what} (every target met with 95% confidence)"
+        out["needed"] = f"{_n(needed)} {what} (every target met, each with 95% confidence)"
     if answer["command"] == "allocate" and answer.get("split"):
         split = ", ".join(f"{k} {v}" for k, v in answer["split"].items() if v)
         saved = answer.get("saved")

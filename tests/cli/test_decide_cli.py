@@ -45,7 +45,7 @@ def test_size_prints_the_level_the_evidence_below_and_the_replications(
         == 0
     )
     out = capsys.readouterr().out
-    assert "troops meet every target with 95% confidence (found)" in out
+    assert "troops meet every target, each with 95% confidence (found)" in out
     assert "one step below" in out
     below = next(line for line in out.splitlines() if "one step below" in line)
     # the verdict said is the one judged: "undecided" here (its bound straddles the limit), never
@@ -55,7 +55,7 @@ def test_size_prints_the_level_the_evidence_below_and_the_replications(
     assert "replications spent:" in out
     report = (two_gates.parent / "s" / "report.html").read_text()
     assert "Needed" in report
-    assert "troops (every target met with 95% confidence)" in report
+    assert "troops (every target met, each with 95% confidence)" in report
 
 
 def test_allocate_prints_the_split_beside_the_fixed_shares_and_writes_the_overlay(

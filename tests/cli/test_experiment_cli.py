@@ -73,16 +73,19 @@ def test_sweep_prints_the_table_and_the_smallest_meeting_level(here, capsys):
     assert "What each step buys" in out
     assert "Targets (each checked on the demand it names)" in out
     assert "12 → 18" in out
-    assert "Smallest troop level meeting every target with 95% confidence: " in out
+    assert "Smallest troop level meeting every target, each with 95% confidence: " in out
     manifest = json.loads((here / "out" / "manifest.json").read_text())
     assert manifest["command_line"].startswith("summit-sim ")
-    assert f"meeting every target with 95% confidence: {manifest['answer']['smallest_meeting_level']}" in out
+    assert (
+        f"meeting every target, each with 95% confidence: {manifest['answer']['smallest_meeting_level']}"
+        in out
+    )
 
 
 def test_sweep_says_plainly_when_no_level_meets_the_targets(here, capsys):
     assert main(["sweep", "small.yaml", "--troops", "6,12", "-n", "10", "--workers", "1", "--out", "o"]) == 0
     out = capsys.readouterr().out
-    assert "No troop level in 6–12 meets every target with 95% confidence." in out
+    assert "No troop level in 6–12 meets every target, each with 95% confidence." in out
 
 
 def test_run_and_compare_print_their_tables(here, capsys):

@@ -80,7 +80,7 @@ def test_sweep_writes_its_figures(swept):
 def test_report_answers_the_question_and_embeds_every_figure(swept):
     html = (swept.folder / "report.html").read_text()
     smallest = swept.manifest.answer["smallest_meeting_level"]
-    assert f"Smallest troop level meeting every target with 95% confidence: {smallest}" in html
+    assert f"Smallest troop level meeting every target, each with 95% confidence: {smallest}" in html
     assert "What is the smallest headcount of the force “us”" in html
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(images) == len(list((swept.folder / "figures").iterdir())) >= 8
@@ -122,7 +122,7 @@ def test_report_names_a_failing_scoped_target_with_its_estimate_and_bound(scoped
     c = _target(scoped.folder, "24", "post_coverage[force=us]")
     assert (c["target"], c["status"]) == ("post coverage [force us] ≥ 0.995", "not met")
     answer = _section(html, "answer", "scenario")
-    assert "No troop level from 12 to 24 meets every target with 95% confidence." in answer
+    assert "No troop level from 12 to 24 meets every target, each with 95% confidence." in answer
     row = (f"<td class=\"l\">{c['target']}</td><td>{fmt_value(c['metric'], c['estimate'])}</td>"
            f"<td>lower 95% bound {fmt_value(c['metric'], c['value'])} ≥ 99.5%</td>")  # fmt: skip
     assert row in answer
@@ -250,7 +250,9 @@ def test_plot_redraws_the_same_files(swept, capsys):
 def test_run_and_compare_folders_get_a_report(tmp_path):
     r = run(parse_scenario(SMALL), troops=30, replications=10, workers=1, out=tmp_path / "run")
     html = (r.folder / "report.html").read_text()
-    assert "30 troops meets every target with 95% confidence." in html or "30 troops does NOT meet" in html
+    assert (
+        "30 troops meets every target, each with 95% confidence." in html or "30 troops does NOT meet" in html
+    )
     assert sorted(p.name for p in (r.folder / "figures").iterdir()) == [
         "escort_delay_ecdf.png", "response_time_ecdf.png", "shortfall_at_30.png"]  # fmt: skip
     a = write(tmp_path, SMALL.replace("headcount: 24", "headcount: 18"), "fewer.yaml")
