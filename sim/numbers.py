@@ -62,6 +62,7 @@ _NAMES = {
     "flight_hours": "flight hours",
     "crew_duty_hours": "crew duty person-hours",
 }
+_PERSON_HOURS = {"crew_duty_hours"}  # person-hours (docs/metrics.md) whose name does not say so
 
 
 _WITHIN = re.compile(r"^(escort|air_response|response)_within_(.+)min_frac$")
@@ -100,7 +101,7 @@ def unit_of(column: str) -> str:
     if base.endswith("_min"):
         return "min"
     if base.endswith(("_person_hours", "_hours")):
-        return "person-h" if "person" in base else "h"
+        return "person-h" if "person" in base or base in _PERSON_HOURS else "h"
     if base.endswith("_h"):
         return "h"
     return ""
@@ -139,7 +140,7 @@ def _plain(x: float, unit: str, digits: int, places: int | None = None) -> str:
         text = f"{100 * x:.{places}f}%"
         return text[1:] if text.startswith("-") and not round(100 * x, places) else text  # not "-0.00%"
     if unit == "person-h" or abs(x) >= 1000:
-        return f"{x:,.0f}"
+        return f"{x:,.0f}" if round(x) else "0"  # not "-0"
     if x != 0 and abs(x) < 0.01:
         return f"{x:.2g}"
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{x:.{digits}f}" else f"{x:,.{digits}f}"
@@ -176,7 +177,8 @@ def fmt_interval(column: str, iv: Interval, digits: int = 2, *, difference: bool
     `6,797 person-h (6,778–6,816)`; just the estimate when the interval is too narrow to show or absent.
 
     The interval shown stays within the metric's natural range: [0, 100%] for a share, ≥ 0 for every
-    other metric; a `difference` (B − A, a marginal value) is shown as computed."""
+    other metric; a `difference` (B − A, a marginal value) is shown as computed, in percentage points
+    (`pp`) for a share."""
     if iv.n == 0:
         return "n/a"
     unit = unit_of(column)
@@ -188,6 +190,8 @@ def fmt_interval(column: str, iv: Interval, digits: int = 2, *, difference: bool
     if not difference:  # a Student-t interval can run past 0 or 100%: shown cut at the natural bound
         ci_low, ci_high = (ci_low if ci_low > 0 else 0.0), (min(ci_high, 1.0) if unit == "%" else ci_high)
     low, high = _plain(ci_low, unit, digits, places), _plain(ci_high, unit, digits, places)
-    if low == high == _plain(iv.mean, unit, digits, places):
+    if difference and unit == "%":  # a difference of shares is in percentage points, not percent
+        mean, low, high = (x.replace("%", " pp") if x.endswith("%") else x for x in (mean, low, high))
+    if low == high == _plain(iv.mean, unit, digits, places).replace("%", " pp" if difference else "%"):
         return mean
-    return f"{mean} ({low.rstrip('%')}–{high})"
+    return f"{mean} ({low.removesuffix('%').removesuffix(' pp')}–{high})"

@@ -170,7 +170,7 @@ def test_intervals_stay_within_the_metrics_range_but_differences_do_not():
     diff = Interval(2.88, -2.75, 8.51, 5, 30)
     assert fmt_interval("escort_delay_p95_min", diff, difference=True) == "2.88 min (-2.75–8.51)"
     share = Interval(-0.02, -0.05, 0.01, 0.01, 30)
-    assert fmt_interval("post_coverage", share, difference=True) == "-2.00% (-5.00–1.00%)"
+    assert fmt_interval("post_coverage", share, difference=True) == "-2.00 pp (-5.00–1.00 pp)"
     assert fmt_interval("post_coverage", Interval(1.0, math.nan, math.nan, 0, 1)) == "100.00% (n=1)"
 
 
@@ -178,9 +178,9 @@ def test_a_share_too_small_for_two_decimals_shows_two_significant_digits():
     # A step that buys 0.004 percentage points, its interval clear of 0, read "0.00% *" (and a step
     # that buys nothing, "-0.00% (-0.00–0.00%)"): the number behind the star is shown.
     step = Interval(0.00004, 0.00001, 0.00007, 0.00003, 20)
-    assert fmt_interval("post_coverage", step, difference=True) == "0.0040% (0.0010–0.0070%)"
+    assert fmt_interval("post_coverage", step, difference=True) == "0.0040 pp (0.0010–0.0070 pp)"
     noise = Interval(-0.0000012, -0.0000046, 0.0000022, 0.0000034, 20)
-    assert fmt_interval("post_coverage", noise, difference=True) == "-0.00012% (-0.00046–0.00022%)"
+    assert fmt_interval("post_coverage", noise, difference=True) == "-0.00012 pp (-0.00046–0.00022 pp)"
     assert fmt_value("post_coverage", 0.98576) == "98.58%"  # at two decimals as before
     assert fmt_value("post_coverage", 1e-9) == fmt_value("post_coverage", -1e-9) == "0.00%"  # no "-0.00%"
 
