@@ -22,6 +22,7 @@ from sim.experiment.options import RunOptions
 from sim.experiment.plan import Plan, over_cap
 from sim.experiment.vary import TROOPS, Vary, apply_levels, level_label
 from sim.metrics import metric_columns, target_specs
+from sim.numbers import fmt_value
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.loader import load_scenario_files
 from sim.scenario.overlay import files_sha256
@@ -150,7 +151,7 @@ def replication_warnings(s: Scenario, replications: int | None = None) -> list[s
         )
         out.append(
             f"{n:,} replications can never show {spec.name} with 95% confidence: even with no failure "
-            f"the checked bound is {check.value:.3g}; {could}"
+            f"the checked bound is {fmt_value(spec.column, check.value)}; {could}"
         )
     return out
 

@@ -116,11 +116,13 @@ class Estimate:
         return sorted(self.parts, key=lambda p: -p.events)[:n]
 
     def describe(self) -> str:
-        """One line: "about 5,800 events (0.2 s) and 1 MB a replication; 30 replications, 40 MB"."""
+        """One line: "about 5,800 events (0.2 s) and 1 MB a replication; 30 replications, peak memory
+        about 6 MB" (the replications running at once, and every replication's results)."""
         return (
             f"about {_num(self.events)} events ({_duration(self.seconds)}) and "
             f"{_bytes(self.replication_bytes)} a replication; {self.replications:,} replications"
-            f"{f' x {self.levels:,} levels' if self.levels > 1 else ''}, {_bytes(self.run_bytes)} in all"
+            f"{f' x {self.levels:,} levels' if self.levels > 1 else ''}, "
+            f"peak memory about {_bytes(self.run_bytes)} on {self.workers} worker{'s' * (self.workers != 1)}"
         )
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from sim.scenario.air import AircraftGroup, AircraftType, DelegationOverwatch, FuelPoint, FuelTrucks
 from sim.scenario.delegations import Delegation, Flight, Movement, Tier, UnscheduledMovements
@@ -122,11 +122,14 @@ class Scenario(Strict):
             raise ValueError(f"{v} is outside the years 2 to 9998")
         return v
 
-    @model_validator(mode="after")
-    def _window(self) -> Scenario:
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, v: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        """On `end` itself, so that the error names the field and its line (`start` is read first)."""
+        start = info.data.get("start")
+        if start is not None and v <= start:
+            raise ValueError(f"must be after start ({start})")
+        return v
 
     @property
     def tz(self) -> ZoneInfo:

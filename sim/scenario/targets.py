@@ -135,7 +135,7 @@ class Target(Strict):
         return self
 
     def describe(self) -> str:
-        """How tables name the target: its `label`, or e.g. `post coverage [force us] ≥ 0.99`,
+        """How tables name the target: its `label`, or e.g. `post coverage [force us] ≥ 99%`,
         `escort delay p95 [delegation usa] ≤ 15 min (≥ 95% within it)`."""
         if self.label:
             return self.label
@@ -143,12 +143,14 @@ class Target(Strict):
         name = METRIC_NAMES[self.metric]
         if self.within_min is not None:
             name += f" {self.within_min:g} min"
-        unit = " min" if self.metric.endswith("_min") else (" h" if self.metric.endswith("_h") else "")
         if self.metric in PERCENTILES:
             return f"{name}{where} ≤ {self.max:g} min (≥ {PERCENTILES[self.metric]:g}% within it)"
-        if self.min is not None:
-            return f"{name}{where} ≥ {self.min:g}{unit}"
-        return f"{name}{where} ≤ {self.max:g}{unit}"
+        op, bound = ("≥", self.min) if self.min is not None else ("≤", self.max)
+        assert bound is not None  # exactly one of min and max is set (checked on loading)
+        if self.metric in _SHARES:  # in percent, as the estimates beside it are shown
+            return f"{name}{where} {op} {100 * bound:g}%"
+        unit = " min" if self.metric.endswith("_min") else (" h" if self.metric.endswith("_h") else "")
+        return f"{name}{where} {op} {bound:g}{unit}"
 
     @property
     def scope(self) -> tuple[str, str] | None:

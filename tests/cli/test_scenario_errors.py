@@ -471,12 +471,12 @@ FIELDS = {
         "end (2024-11-15 06:00:00) must be after start",
         at="- start: 2024-11-15 08:00",
     ),
-    "scenario-ending-before-it-starts": bad(
+    "scenario-ending-before-it-starts": bad(  # at `end`, its field and line (it was the file's first line)
         "end: 2024-11-17 00:00",
         "end: 2024-11-13 00:00",
-        "",
-        "end (2024-11-13 00:00:00) must be after start",
-        at=1,
+        "end",
+        "must be after start (2024-11-14 00:00:00)",
+        at="end: 2024-11-13 00:00",
     ),
     "departure-before-arrival": bad(
         "scheduled: 2024-11-16 19:00",

@@ -153,9 +153,9 @@ def test_a_force_scoped_coverage_target_fails_while_the_pooled_one_passes():
     assert summary["post_coverage"].mean == pytest.approx(0.99)  # 99 of 100 people, all the time
     assert summary["post_coverage[force=us]"].mean == pytest.approx(0.8)  # 4 of 5
     pooled, us = outcome.answer.checks[""]
-    assert (pooled.target, pooled.met) == ("post coverage ≥ 0.99", True)
+    assert (pooled.target, pooled.met) == ("post coverage ≥ 99%", True)
     assert (us.target, us.metric, us.met, us.status) == (
-        "post coverage [force us] ≥ 0.99",
+        "post coverage [force us] ≥ 99%",
         "post_coverage[force=us]",
         False,
         "not met",
@@ -190,7 +190,7 @@ def test_the_worst_post_is_seen_where_pooled_coverage_hides_it():
     pooled, worst = outcome.answer.checks[""]
     assert pooled.met
     assert (worst.target, worst.met, worst.status) == (
-        "worst post's coverage [force us] ≥ 0.9",
+        "worst post's coverage [force us] ≥ 90%",
         False,
         "not met",
     )
@@ -288,5 +288,5 @@ def test_validate_warns_when_the_replications_can_never_show_a_probability_targe
     path.write_text(HEADER + SAFE + "replications: 40\n")
     assert main(["validate", str(path)]) == 0
     err = capsys.readouterr().err
-    assert "warning: 40 replications can never show P(critical gap) ≤ 0.05" in err
+    assert "warning: 40 replications can never show P(critical gap) ≤ 5%" in err
     assert "at least 73 could" in err

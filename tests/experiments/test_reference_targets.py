@@ -57,8 +57,8 @@ def test_pooled_numbers_hide_what_the_scoped_ones_show_at_zero_troops(at_zero):
 def test_the_console_names_the_failing_targets_with_estimates_and_bounds(at_zero, capsys):
     print_outcome(at_zero)
     out = capsys.readouterr().out
-    assert "worst post's coverage [force us] ≥ 0.99" in out
+    assert "worst post's coverage [force us] ≥ 99%" in out
     assert "escort delay p95 [delegation usa] ≤ 15 min" in out
-    assert "air coverage [requirement mh60_gala] ≥ 0.95" in out
+    assert "air coverage [requirement mh60_gala] ≥ 95%" in out
     assert "NOT met" in out
     assert "This level does NOT meet" in out

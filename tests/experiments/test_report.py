@@ -89,8 +89,8 @@ def test_report_answers_the_question_and_embeds_every_figure(swept):
                     "What falls short, worst first", "Figures", "Where the worst gaps are",
                     "How it was computed"):  # fmt: skip
         assert f">{section}</h2>" in html
-    assert "<li>post coverage ≥ 0.97</li>" in html  # the targets by their names in targets.csv
-    assert "<li>P(critical gap) ≤ 0.2</li>" in html
+    assert "<li>post coverage ≥ 97%</li>" in html  # the targets by their names in targets.csv
+    assert "<li>P(critical gap) ≤ 20%</li>" in html
     assert "are defined in <code>docs/metrics.md</code> of the summit-sim project" in " ".join(html.split())
     assert not re.search(r"\d\.\de[-+]\d\d", html)  # no 1.7e-04 for people
     m = swept.manifest.to_json()
@@ -120,7 +120,7 @@ def _section(html: str, start: str, end: str) -> str:
 def test_report_names_a_failing_scoped_target_with_its_estimate_and_bound(scoped):
     html = (scoped.folder / "report.html").read_text()
     c = _target(scoped.folder, "24", "post_coverage[force=us]")
-    assert (c["target"], c["status"]) == ("post coverage [force us] ≥ 0.995", "not met")
+    assert (c["target"], c["status"]) == ("post coverage [force us] ≥ 99.5%", "not met")
     answer = _section(html, "answer", "scenario")
     assert "No troop level from 12 to 24 meets every target, each with 95% confidence." in answer
     row = (f"<td class=\"l\">{c['target']}</td><td>{fmt_value(c['metric'], c['estimate'])}</td>"
