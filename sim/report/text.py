@@ -12,11 +12,10 @@ from rich.table import Table
 
 from sim.metrics import air_coverage_by, critical_runs, post_coverage_by
 from sim.model.record import ReplicationRecord
+from sim.numbers import fmt_value, metric_name
 from sim.scenario.schema import Scenario
 
 __all__ = ["make_console", "print_trace_summary"]
-
-_UNITS = {"_min": "min", "_h": "h", "_hours": "person-h", "_frac": "share"}
 
 
 class _Console(Console):
@@ -36,12 +35,6 @@ def make_console() -> Console:
     return console
 
 
-def _fmt(value: float) -> str:
-    if value != value:
-        return "n/a"
-    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-
-
 def print_trace_summary(
     scenario: Scenario, record: ReplicationRecord, metrics: dict[str, float], out: Path,
     console: Console | None = None,
@@ -50,18 +43,24 @@ def print_trace_summary(
     console = console or make_console()
     troops = "" if record.troops is None else f", {record.troops} troops"
     console.print(f"[bold]{scenario.name}[/]: replication {record.replication}, seed {record.seed}{troops}")
-    table = Table("metric", "value", title="Metrics (one replication)")
+    table = Table("metric", "value", "column (metrics.csv)", title="Metrics (one replication)")
     for name, value in metrics.items():
-        table.add_row(name, _fmt(value))
-    for city, cov in post_coverage_by(record, "city").items():
-        table.add_row(escape(f"post_coverage[{city}]"), _fmt(cov))
+        table.add_row(escape(metric_name(name)), fmt_value(name, value), name)
+    by_city = post_coverage_by(record, "city")
+    if len(by_city) > 1:  # per city: read from the record here, not a column of metrics.csv
+        for city, cov in by_city.items():
+            column = f"post_coverage[city={city}]"
+            table.add_row(escape(metric_name(column)), fmt_value(column, cov), "")
     console.print(table)
     if record.stations:
         air = Table("air requirement", "type", "over", "required h", "on station h", "coverage",
                     title="Air coverage per requirement")  # fmt: skip
         for name, cov in air_coverage_by(record).items():
             st = record.stations[name]
-            air.add_row(name, st.type, st.site, f"{st.required_ah:.1f}", f"{st.on_station_ah:.1f}", _fmt(cov))
+            air.add_row(
+                name, st.type, st.site, f"{st.required_ah:.1f}", f"{st.on_station_ah:.1f}",
+                fmt_value("air_coverage", cov),
+            )  # fmt: skip
         console.print(air)
     if record.fuel:
         fuel = Table("fuel point", "start gal", "delivered", "dispensed", "end gal", "outage h",
@@ -75,4 +74,6 @@ def print_trace_summary(
     runs = sorted(critical_runs(record).items(), key=lambda kv: -kv[1])[:5]
     if runs:
         console.print("longest critical shortfalls: " + ", ".join(f"{n} {h:.1f} h" for n, h in runs))
-    console.print(f"wrote {out}/events.csv, gaps.csv, metrics.csv, air.csv, fuel.csv and figures/")
+    console.print(
+        f"wrote {out}/events.csv, gaps.csv, metrics.csv, air.csv, fuel.csv, trace.json and figures/"
+    )

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from sim.cli import main
+from sim.numbers import fmt_value, metric_name
+from tests.helpers import ROOT
 from tests.helpers.experiment_scenarios import SMALL, UNSWEPT, write
 
 
@@ -130,3 +132,22 @@ def test_the_results_line_names_air_alerts_csv_only_when_it_is_written(tmp_path,
     line = results_line()
     assert not (tmp_path / "b" / "air_alerts.csv").exists()
     assert "incidents.csv; metrics defined in docs/metrics.md" in line
+
+
+def test_trace_prints_metrics_by_name_with_units_and_their_columns(tmp_path, capsys):
+    # The trace's table spoke in raw column names and bare numbers (`gap_person_hours 48`,
+    # `utilization 1`) and added a row `post_coverage[lima]` that no file has.
+    example = ROOT / "scenarios" / "examples" / "two_cities.yaml"
+    assert main(["trace", str(example), "--out", str(tmp_path / "t")]) == 0
+    out = capsys.readouterr().out
+    cells = [line.split("│")[1:4] for line in out.splitlines() if line.count("│") == 4]
+    rows = {name.strip(): rest for name, *rest in cells}
+    written = (tmp_path / "t" / "metrics.csv").read_text().splitlines()[1:]
+    for line in written:  # every metric of metrics.csv, by its name, in its unit, beside its column
+        column, value = line.split(",")
+        name = metric_name(column)
+        assert rows[name][1].strip() == column
+        assert rows[name][0].strip() == fmt_value(column, float(value))
+    assert rows["person-hours short"][0].strip().endswith(" person-h")
+    assert rows["post coverage [city pisco]"][1].strip() == ""  # per city: not a column of metrics.csv
+    assert "trace.json" in out
