@@ -16,7 +16,6 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from sim.cli.options import EXPERIMENTS
 from sim.results.files import kept_folder
 from sim.version import __version__
 
@@ -85,7 +84,7 @@ def _where_hint(args: argparse.Namespace) -> str:
         return "RESULTS_DIR must be a folder this user can write, to redraw it"
     if getattr(args, "resume", None):
         return "the folder to resume must be one this user can write"
-    if args.command in ("trace", *EXPERIMENTS):
+    if hasattr(args, "out"):  # trace, the experiments and the decisions write where --out says
         return "choose another --out"
     return "check the path"
 

@@ -34,6 +34,7 @@ from sim.results.files import (
     default_out,
     incomplete_path,
     read_json,
+    refuse_taken,
     rename_into,
     unused_out,
     write_json,
@@ -238,8 +239,7 @@ def open_folder(
     work = incomplete_path(final)
     if work.exists():
         raise FileExistsError(f"{work} already exists (an interrupted run: continue it with --resume {work})")
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise FileExistsError(f"{final} already exists and is not empty")
+    refuse_taken(final)
     work.mkdir(parents=True)
     write_json(work / "decide.json", request.to_json() | {"status": "incomplete"})
     return DecideFolder(work, request)

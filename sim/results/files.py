@@ -60,8 +60,7 @@ def atomic_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
     """
     final = Path(final)
     check_name(final)
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise FileExistsError(f"{final} already exists and is not empty")
+    refuse_taken(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = _new_folder(final.parent, f".{final.name[:100]}.", ".partial")
     try:
@@ -84,6 +83,18 @@ def _new_folder(parent: Path, prefix: str, suffix: str) -> Path:
             continue
         return path
     raise FileExistsError(errno.EEXIST, "no unused temporary name", str(parent))
+
+
+def refuse_taken(final: Path) -> None:
+    """Raise FileExistsError (with no errno: the command says it in full) unless `final` can become a
+    results folder: free, or an empty folder, with a folder (or nothing yet) above it."""
+    if final.exists() and not final.is_dir():
+        raise FileExistsError(f"{final} is a file, not a folder")
+    if final.is_dir() and any(final.iterdir()):
+        raise FileExistsError(f"{final} already exists and is not empty")
+    above = next((p for p in final.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise FileExistsError(f"{above} is a file, not a folder: {final} cannot be made inside it")
 
 
 def check_name(path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sim.experiment.distributions import Histograms
 from sim.experiment.executors import BatchResult
 from sim.experiment.rows import GAP_COLUMNS
-from sim.results.files import INCOMPLETE, check_name, incomplete_path, rename_into
+from sim.results.files import INCOMPLETE, check_name, incomplete_path, refuse_taken, rename_into
 
 __all__ = ["BadParts", "PartStore", "finish_incomplete", "start_incomplete"]
 
@@ -32,8 +32,7 @@ def start_incomplete(final: str | os.PathLike[str]) -> Path:
     final = Path(final)
     work = incomplete_path(final)
     check_name(work)
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise FileExistsError(f"{final} already exists and is not empty")
+    refuse_taken(final)
     in_use = f"{work} already exists (an interrupted run: continue it with --resume {work})"
     if work.exists():
         raise FileExistsError(in_use)
@@ -51,8 +50,7 @@ def finish_incomplete(work: Path) -> Path:
     if not work.name.endswith(INCOMPLETE):
         raise ValueError(f"{work} is not an incomplete results folder")
     final = work.with_name(work.name[: -len(INCOMPLETE)])
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise FileExistsError(f"{final} already exists and is not empty")
+    refuse_taken(final)
     rename_into(work, final)
     return final
 

@@ -404,3 +404,18 @@ def test_a_results_folder_has_the_permissions_the_umask_gives_any_folder(tmp_pat
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize("command", ["trace", "run", "size"])
+@pytest.mark.parametrize("under", [False, True], ids=["the-file", "inside-the-file"])
+def test_an_out_that_is_a_file_is_refused_as_one(here, capsys, command, under):
+    # It said "already exists and is not empty" for a file (even an empty one), and "afile: File exists"
+    # for a folder asked for inside it; size said "check the path" where --out was the path.
+    Path("afile").write_text("")
+    out = "afile/sub" if under else "afile"
+    extra = [] if command == "trace" else ["-n", "2", "--workers", "1"]
+    assert main([command, "small.yaml", "--out", out, *extra]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "afile is a file, not a folder" in line
+    assert line.endswith("; choose another --out")
+    assert sorted(p.name for p in Path(".").iterdir() if p.name.startswith("afile")) == ["afile"]
