@@ -117,32 +117,36 @@ def metric_name(column: str) -> str:
     return f"{name} [{scope}]" if scope else name
 
 
-def _share_places(xs: Iterable[float], digits: int) -> int:
-    """Decimals to print shares `xs` in percent with: `digits`, or more for a nonzero one that would
-    print as 0.00% (two significant digits, at most 6 decimals; smaller ones print as 0)."""
+def _places(shown: Iterable[float], digits: int) -> int:
+    """Decimals to print numbers with (as shown: a share in percent): `digits`, or more where a nonzero
+    one would print as 0 (two significant digits, at most 6 decimals; smaller ones print as 0)."""
     places = digits
-    for x in xs:
-        pct = abs(100 * x)
-        if 0.5e-6 <= pct < 0.5 * 10**-digits:
-            places = max(places, min(6, 1 - math.floor(math.log10(pct))))
+    for x in shown:
+        a = abs(x)
+        if 0.5e-6 <= a < 0.5 * 10**-digits:
+            places = max(places, min(6, 1 - math.floor(math.log10(a))))
     return places
 
 
+def _fixed(x: float, places: int) -> str:
+    """`x` to `places` decimals with thousands separators, never `-0` (`-0.00`)."""
+    text = f"{x:,.{places}f}"
+    return text[1:] if text.startswith("-") and not round(x, places) else text
+
+
 def _plain(x: float, unit: str, digits: int, places: int | None = None) -> str:
-    """`x` in `unit` without the unit's name; a share in percent to `places` decimals (default: see
-    `_share_places`)."""
+    """`x` in `unit` without the unit's name, to `places` decimals (default: `_places`); a share in
+    percent, person-hours and numbers of 1,000 or more in whole numbers where they are not small."""
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if unit == "%":
-        places = _share_places([x], digits) if places is None else places
-        text = f"{100 * x:.{places}f}%"
-        return text[1:] if text.startswith("-") and not round(100 * x, places) else text  # not "-0.00%"
+        return _fixed(100 * x, _places([100 * x], digits) if places is None else places) + "%"
     if unit == "person-h" or abs(x) >= 1000:
-        return f"{x:,.0f}" if round(x) else "0"  # not "-0"
+        return _fixed(x, _places([x], 0) if places is None else places)
     if x != 0 and abs(x) < 0.01:
-        return f"{x:.2g}"
+        return _fixed(x, _places([x], digits) if places is None else places)
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{x:.{digits}f}" else f"{x:,.{digits}f}"
 
 
@@ -182,16 +186,23 @@ def fmt_interval(column: str, iv: Interval, digits: int = 2, *, difference: bool
     if iv.n == 0:
         return "n/a"
     unit = unit_of(column)
-    places = _share_places([iv.mean, iv.ci_low, iv.ci_high], digits) if unit == "%" else None
-    mean = fmt_value(column, iv.mean, digits, places=places)
     if math.isnan(iv.ci_low) or math.isinf(iv.mean):
+        mean = fmt_value(column, iv.mean, digits)
         return mean if iv.n > 1 or math.isinf(iv.mean) else f"{mean} (n=1)"
     ci_low, ci_high = iv.ci_low, iv.ci_high
     if not difference:  # a Student-t interval can run past 0 or 100%: shown cut at the natural bound
-        ci_low, ci_high = (ci_low if ci_low > 0 else 0.0), (min(ci_high, 1.0) if unit == "%" else ci_high)
+        ci_low, ci_high = max(ci_low, 0.0), (min(ci_high, 1.0) if unit == "%" else ci_high)
+    places = None  # a share and person-hours: the estimate and its bounds to the same decimals
+    if unit == "%":
+        places = _places([100 * x for x in (iv.mean, ci_low, ci_high)], digits)
+    elif unit == "person-h":
+        places = _places([iv.mean, ci_low, ci_high], 0)
+    mean = _plain(iv.mean, unit, digits, places)
     low, high = _plain(ci_low, unit, digits, places), _plain(ci_high, unit, digits, places)
+    if low == high == mean:  # too narrow to show
+        low = high = ""
     if difference and unit == "%":  # a difference of shares is in percentage points, not percent
-        mean, low, high = (x.replace("%", " pp") if x.endswith("%") else x for x in (mean, low, high))
-    if low == high == _plain(iv.mean, unit, digits, places).replace("%", " pp" if difference else "%"):
-        return mean
-    return f"{mean} ({low.removesuffix('%').removesuffix(' pp')}–{high})"
+        mean, low, high = (x.replace("%", " pp") for x in (mean, low, high))
+    if unit not in ("", "%") and mean not in ("n/a", "∞", "−∞"):
+        mean += f" {unit}"
+    return f"{mean} ({low.removesuffix('%').removesuffix(' pp')}–{high})" if low else mean

@@ -166,7 +166,11 @@ def test_intervals_stay_within_the_metrics_range_but_differences_do_not():
         fmt_interval("post_coverage", Interval(0.9964, 0.9890, 1.0039, 0.01, 30)) == "99.64% (98.90–100.00%)"
     )
     assert fmt_interval("escort_delay_p95_min", Interval(2.88, -2.75, 8.51, 5, 30)) == "2.88 min (0–8.51)"
-    assert fmt_interval("gap_person_hours", Interval(0.0, -0.3, 0.3, 0.5, 30)) == "0 person-h"
+    assert fmt_interval("gap_person_hours", Interval(0.0, -0.3, 0.3, 0.5, 30)) == "0.00 person-h (0.00–0.30)"
+    # a person-hours difference below a whole person-hour, its interval clear of 0, was "0 person-h *"
+    assert fmt_interval("gap_person_hours", Interval(-0.3, -0.5, -0.1, 0.2, 30), difference=True) == (
+        "-0.30 person-h (-0.50–-0.10)"
+    )
     diff = Interval(2.88, -2.75, 8.51, 5, 30)
     assert fmt_interval("escort_delay_p95_min", diff, difference=True) == "2.88 min (-2.75–8.51)"
     share = Interval(-0.02, -0.05, 0.01, 0.01, 30)
