@@ -7,7 +7,7 @@ Target (issue 14): speed-up >= 1.9 on 2 cores. On a machine shared with other wo
 the load (printed); `--repeat` measures the pair several times. Each run also prints its tail (from the
 last batch's arrival to the end: what no worker can share) and the CPU seconds of this process and its
 workers, which the load stretches far less than the wall time: the extra CPU of the 2-worker run is what
-running in parallel costs; and the most the tails allow: the speed-up if the replications split over the
+running in parallel costs; and what the tails allow: the speed-up if the replications split over the
 workers perfectly and at no cost, with each run's tail as measured.
 
 Usage: python benchmarks/bench_parallel.py [SCENARIO] [--replications N] [--workers K] [--repeat R]
@@ -47,11 +47,12 @@ def timed(scenario: str, replications: int, workers: int, out: Path) -> tuple[fl
 
 
 def tail_bound(serial: float, serial_tail: float, parallel_tail: float, workers: int) -> str:
-    """The most the measured tails allow (Amdahl): the serial run's replications split perfectly over
-    `workers`, at no cost, and followed by the parallel run's tail."""
+    """What the measured tails allow (Amdahl): the speed-up if the serial run's replications split
+    perfectly over `workers`, at no cost, followed by the parallel run's tail. On a machine with other
+    work the two runs' replications may run at different speeds, so a measured speed-up can pass it."""
     best = serial / ((serial - serial_tail) / workers + parallel_tail)
     return (
-        f"the tails allow at most {best:.2f} (replications split perfectly, then the tail); "
+        f"with these tails, a perfect split of the replications gives {best:.2f}; "
         f"the tail is {serial_tail / serial:.1%} of the serial run"
     )
 
