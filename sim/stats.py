@@ -256,7 +256,9 @@ def replications_to_show(iv: Interval, bound: str, limit: float, proportion: boo
 
     For a proportion whose every replication agrees (0 failures), this is exact for the Wilson interval:
     the smallest n with z²/(n + z²) <= limit (for a maximum) or n/(n + z²) >= limit (for a minimum).
-    Otherwise it follows the 1/√n law: n × (half-width ÷ distance from the estimate to the limit)².
+    Otherwise, for a proportion, it is the fewest replications (more than those run) whose Wilson interval
+    at the same observed share clears the limit; for a mean, the 1/√n law: n × (half-width ÷ distance from
+    the estimate to the limit)², and more than those run.
     """
     z = _z()
     mean = iv.mean
@@ -275,8 +277,25 @@ def replications_to_show(iv: Interval, bound: str, limit: float, proportion: boo
     if iv.n < 2 or math.isnan(iv.half_width):
         return 2
     if proportion:
-        return math.ceil(z * z * mean * (1 - mean) / (gap * gap))
+        return _wilson_replications(mean, iv.n, bound, limit)
     return max(iv.n + 1, math.ceil(iv.n * (iv.half_width / gap) ** 2))
+
+
+def _wilson_replications(share: float, n: int, bound: str, limit: float) -> int:
+    """The fewest replications, more than the `n` run, whose Wilson interval at the same observed `share`
+    clears `limit` (its bound narrows toward the share as replications grow, so there is one)."""
+
+    def clears(m: int) -> bool:
+        low, high = wilson(share * m, m)
+        return high <= limit if bound == "ci_high" else low >= limit
+
+    lo, hi = n, max(n + 1, 2)  # `lo` does not clear (the check at n failed); find an `hi` that does
+    while not clears(hi):
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if clears(mid) else (mid, hi)
+    return hi
 
 
 def check_target(

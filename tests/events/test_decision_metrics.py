@@ -14,7 +14,7 @@ from sim.metrics.core import percentile, within
 from sim.model import run_replication
 from sim.model.record import MovementRecord, ResponseRecord
 from sim.scenario import ScenarioError
-from sim.stats import Interval, check_target, replications_to_show
+from sim.stats import Interval, check_target, proportion_interval, replications_to_show, wilson
 from tests.helpers.experiments import run, sweep
 from tests.helpers.tiny import HEADER, tiny
 
@@ -290,3 +290,20 @@ def test_validate_warns_when_the_replications_can_never_show_a_probability_targe
     err = capsys.readouterr().err
     assert "warning: 40 replications can never show P(critical gap) ≤ 5%" in err
     assert "at least 73 could" in err
+
+
+@pytest.mark.parametrize(("failures", "n", "limit"), [(1, 20, 0.2), (3, 40, 0.12), (10, 100, 0.15)])
+def test_replications_to_show_a_probability_are_more_than_those_run_and_exact_for_wilson(failures, n, limit):
+    # 1 failure in 20 leaves P ≤ 0.2 undecided (Wilson upper bound 0.236); the normal approximation said
+    # 9 replications would show it, fewer than the 20 run. The answer is the fewest replications whose
+    # Wilson interval at the same share clears the limit.
+    iv = proportion_interval([1.0] * failures + [0.0] * (n - failures))
+    assert iv.ci_high > limit > iv.mean  # undecided
+    needed = replications_to_show(iv, "ci_high", limit, proportion=True)
+    assert needed is not None
+    assert needed > n
+    share = failures / n
+    assert wilson(share * needed, needed)[1] <= limit < wilson(share * (needed - 1), needed - 1)[1]
+    # and the check says the same: undecided, with that count
+    c = check_target("p", "critical_gap", "ci_high", limit, iv, True)
+    assert (c.status, c.replications_needed) == ("undecided", needed)
