@@ -195,6 +195,13 @@ def run(
     return load_results(start_experiment(design, opts, progress).folder)
 
 
+def _troop_levels(troops: Sequence[int] | int | str) -> list[int]:
+    """Troop levels given as a list, a range, one whole number, or "START:STOP:STEP" / "A,B,C"."""
+    if isinstance(troops, str):
+        return parse_troops(troops)
+    return [troops] if isinstance(troops, int) else list(troops)
+
+
 def _levels(path: str, levels: Any) -> Vary:
     """A varied input from a path and its levels: a list, a range, or "START:STOP:STEP" / "A,B,C"."""
     text = f"{path}={levels if isinstance(levels, str) else ','.join(map(str, levels))}"
@@ -206,7 +213,7 @@ def _levels(path: str, levels: Any) -> Vary:
 
 def sweep(
     scenario: ScenarioLike,
-    troops: Sequence[int] | str | None = None,
+    troops: Sequence[int] | int | str | None = None,
     options: RunOptions | None = None,
     *,
     vary: Mapping[str, Any] | None = None,
@@ -217,17 +224,17 @@ def sweep(
     """The same replications at each troop level (a list, a range or "START:STOP:STEP"), or at each level
     of one or two inputs: `vary={"aircraft.mh60_ag8.count": [1, 2, 3]}` (two make a grid; a key
     `A+B` or with `*` scales several values by one factor, as `--vary-group`). With `vary`, a single
-    `troops` level holds the swept force's headcount there."""
+    `troops` level (`troops=600` or `[600]`) holds the swept force's headcount there."""
     opts = _options(options, fields, "sweep")
     source = load_source(scenario, overrides)
     if not vary:
         if troops is None:
             raise TypeError("sweep needs troops or vary")
-        levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+        levels = _troop_levels(troops)
         return load_results(start_experiment(design_sweep(source, levels, opts), opts, progress).folder)
     inputs = [_levels(path, levels) for path, levels in vary.items()]
     if troops is not None:
-        levels = parse_troops(troops) if isinstance(troops, str) else list(troops)
+        levels = _troop_levels(troops)
         if len(levels) == 1:
             opts = replace(opts, troops=levels[0])
         else:

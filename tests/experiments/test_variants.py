@@ -139,3 +139,19 @@ def test_resume_applies_the_overrides_and_levels_again(tmp_path: Path) -> None:
                                                                 for v in design.variants]  # fmt: skip
     assert [v.scenario.posts["gate"].required for v in again] == [4, 5]
     assert {v.scenario.forces["us"].absence_prob for v in again} == {0.3}
+
+
+def test_the_api_sweep_over_an_input_takes_one_troop_level_as_a_whole_number(tmp_path):
+    # `sweep(path, vary={...}, troops=600)`, as sim.api's docstring shows it, raised "'int' object is not
+    # iterable"; only `troops=[600]` worked. Both hold the headcount at that level.
+    from sim import api
+
+    path = write(tmp_path, SMALL, "base.yaml")
+    vary = {"posts.gate.required": [4, 5]}
+    common = {"replications": 2, "workers": 1, "seed": 3}
+    as_int = api.sweep(path, vary=vary, troops=16, out=tmp_path / "int", **common)
+    as_list = api.sweep(path, vary=vary, troops=[16], out=tmp_path / "list", **common)
+    assert _rows(as_int.folder) == _rows(as_list.folder)
+    assert _rows(as_int.folder) != _rows(
+        api.sweep(path, vary=vary, troops=24, out=tmp_path / "24", **common).folder
+    )
