@@ -231,7 +231,10 @@ def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | Non
         "notes": notes,
         "sections": sections,
         "figures": figures,
-        "request": json.dumps(request, indent=2, ensure_ascii=False),
+        # what reproduces the decision; not the folder's status, which is written after this report
+        "request": json.dumps(
+            {k: v for k, v in request.items() if k != "status"}, indent=2, ensure_ascii=False
+        ),
     }
     html = _env().get_template("decide.html.j2").render(**context)
     path = folder / "report.html"

@@ -3,6 +3,7 @@ and its report written, bad input refused with exit status 2 and nothing written
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,11 @@ def test_size_prints_the_level_the_evidence_below_and_the_replications(
     report = (two_gates.parent / "s" / "report.html").read_text()
     assert "Needed" in report
     assert "troops (every target met, each with 95% confidence)" in report
+    # the request shown reproduces the decision; the folder's status (written after the report, so it
+    # read "incomplete" in every finished report) is not part of it
+    assert "&#34;status&#34;" not in report
+    assert '"status"' not in report
+    assert json.loads((two_gates.parent / "s" / "decide.json").read_text())["status"] == "complete"
 
 
 def test_allocate_prints_the_split_beside_the_fixed_shares_and_writes_the_overlay(
