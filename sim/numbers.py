@@ -141,12 +141,14 @@ def _plain(x: float, unit: str, digits: int, places: int | None = None) -> str:
         return "n/a"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
+    if places is not None:
+        return _fixed(100 * x, places) + "%" if unit == "%" else _fixed(x, places)
     if unit == "%":
-        return _fixed(100 * x, _places([100 * x], digits) if places is None else places) + "%"
+        return _fixed(100 * x, _places([100 * x], digits)) + "%"
     if unit == "person-h" or abs(x) >= 1000:
-        return _fixed(x, _places([x], 0) if places is None else places)
+        return _fixed(x, _places([x], 0))
     if x != 0 and abs(x) < 0.01:
-        return _fixed(x, _places([x], digits) if places is None else places)
+        return _fixed(x, _places([x], digits))
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{x:.{digits}f}" else f"{x:,.{digits}f}"
 
 
@@ -176,6 +178,21 @@ def fmt_short(column: str, x: float) -> str:
     return (f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") + unit
 
 
+def _interval_places(unit: str, digits: int, mean: float, low: float, high: float) -> int:
+    """Decimals for an estimate and its bounds, the same for all three: `digits` (none for person-hours
+    and numbers of 1,000 or more), or more where a nonzero one would print as 0 (one significant digit)
+    or the bounds would print alike (two of the interval's width); at most 6."""
+    shown = [100 * x if unit == "%" else x for x in (mean, low, high)]
+    places = 0 if unit == "person-h" or max(abs(x) for x in shown) >= 1000 else digits
+    for x in shown:
+        if abs(x) >= 0.5e-6 and not round(x, places):
+            places = max(places, min(6, -math.floor(math.log10(abs(x)))))
+    width = shown[2] - shown[1]
+    if width > 0 and _fixed(shown[1], places) == _fixed(shown[2], places):
+        places = max(places, min(6, 1 - math.floor(math.log10(width))))
+    return places
+
+
 def fmt_interval(column: str, iv: Interval, digits: int = 2, *, difference: bool = False) -> str:
     """An estimate and its 95% interval in the estimate's style: `98.58% (98.57–98.60%)`,
     `6,797 person-h (6,778–6,816)`; just the estimate when the interval is too narrow to show or absent.
@@ -192,11 +209,7 @@ def fmt_interval(column: str, iv: Interval, digits: int = 2, *, difference: bool
     ci_low, ci_high = iv.ci_low, iv.ci_high
     if not difference:  # a Student-t interval can run past 0 or 100%: shown cut at the natural bound
         ci_low, ci_high = max(ci_low, 0.0), (min(ci_high, 1.0) if unit == "%" else ci_high)
-    places = None  # a share and person-hours: the estimate and its bounds to the same decimals
-    if unit == "%":
-        places = _places([100 * x for x in (iv.mean, ci_low, ci_high)], digits)
-    elif unit == "person-h":
-        places = _places([iv.mean, ci_low, ci_high], 0)
+    places = _interval_places(unit, digits, iv.mean, ci_low, ci_high)
     mean = _plain(iv.mean, unit, digits, places)
     low, high = _plain(ci_low, unit, digits, places), _plain(ci_high, unit, digits, places)
     if low == high == mean:  # too narrow to show

@@ -165,11 +165,11 @@ def test_intervals_stay_within_the_metrics_range_but_differences_do_not():
     assert (
         fmt_interval("post_coverage", Interval(0.9964, 0.9890, 1.0039, 0.01, 30)) == "99.64% (98.90–100.00%)"
     )
-    assert fmt_interval("escort_delay_p95_min", Interval(2.88, -2.75, 8.51, 5, 30)) == "2.88 min (0–8.51)"
-    assert fmt_interval("gap_person_hours", Interval(0.0, -0.3, 0.3, 0.5, 30)) == "0.00 person-h (0.00–0.30)"
+    assert fmt_interval("escort_delay_p95_min", Interval(2.88, -2.75, 8.51, 5, 30)) == "2.88 min (0.00–8.51)"
+    assert fmt_interval("gap_person_hours", Interval(0.0, -0.3, 0.3, 0.5, 30)) == "0.0 person-h (0.0–0.3)"
     # a person-hours difference below a whole person-hour, its interval clear of 0, was "0 person-h *"
     assert fmt_interval("gap_person_hours", Interval(-0.3, -0.5, -0.1, 0.2, 30), difference=True) == (
-        "-0.30 person-h (-0.50–-0.10)"
+        "-0.3 person-h (-0.5–-0.1)"
     )
     diff = Interval(2.88, -2.75, 8.51, 5, 30)
     assert fmt_interval("escort_delay_p95_min", diff, difference=True) == "2.88 min (-2.75–8.51)"
@@ -178,13 +178,13 @@ def test_intervals_stay_within_the_metrics_range_but_differences_do_not():
     assert fmt_interval("post_coverage", Interval(1.0, math.nan, math.nan, 0, 1)) == "100.00% (n=1)"
 
 
-def test_a_share_too_small_for_two_decimals_shows_two_significant_digits():
+def test_a_number_too_small_for_its_decimals_shows_a_significant_digit():
     # A step that buys 0.004 percentage points, its interval clear of 0, read "0.00% *" (and a step
     # that buys nothing, "-0.00% (-0.00–0.00%)"): the number behind the star is shown.
     step = Interval(0.00004, 0.00001, 0.00007, 0.00003, 20)
-    assert fmt_interval("post_coverage", step, difference=True) == "0.0040 pp (0.0010–0.0070 pp)"
+    assert fmt_interval("post_coverage", step, difference=True) == "0.004 pp (0.001–0.007 pp)"
     noise = Interval(-0.0000012, -0.0000046, 0.0000022, 0.0000034, 20)
-    assert fmt_interval("post_coverage", noise, difference=True) == "-0.00012 pp (-0.00046–0.00022 pp)"
+    assert fmt_interval("post_coverage", noise, difference=True) == "-0.0001 pp (-0.0005–0.0002 pp)"
     assert fmt_value("post_coverage", 0.98576) == "98.58%"  # at two decimals as before
     assert fmt_value("post_coverage", 1e-9) == fmt_value("post_coverage", -1e-9) == "0.00%"  # no "-0.00%"
 
@@ -318,3 +318,16 @@ def test_the_sweep_table_counts_missed_and_undecided_targets_apart():
     assert _not_met([met, undecided, undecided]) == "2 undecided (of 3)"  # was "2 of 3 (2 undecided)"
     assert _not_met([missed, undecided, met]) == "1 missed, 1 undecided (of 3)"
     assert _not_met([missed, met, met]) == "1 missed (of 3)"
+
+
+def test_an_estimate_and_its_bounds_have_the_same_decimals():
+    # "12.98 min (12.46–13.5)" and "0.4962 person-h (0.0020–0.9905)": each number had its own.
+    assert (
+        fmt_interval("escort_delay_p95_min", Interval(12.98, 12.46, 13.5, 1, 30)) == "12.98 min (12.46–13.50)"
+    )
+    pair = Interval(0.4962, 0.002, 0.9905, 0.5, 30)
+    assert fmt_interval("gap_person_hours", pair, difference=True) == "0.496 person-h (0.002–0.991)"
+    # a bound that excludes 0 never prints as 0 (it read "-1 person-h (-2–0) *")
+    assert fmt_interval("overtime_person_hours", Interval(-1.2, -2.1, -0.3, 1, 30), difference=True) == (
+        "-1.2 person-h (-2.1–-0.3)"
+    )
