@@ -166,16 +166,15 @@ def fmt_value(
 
 def fmt_short(column: str, x: float) -> str:
     """A number of `column` for a figure's label, shorter than `fmt_value`: `99%`, `97.3%`, `15 min`,
-    `6,797`, `∞` (shares to at most two decimals, other numbers to four significant digits)."""
+    `6,797 person-h`, `∞` (shares to at most two decimals, other numbers to four significant digits)."""
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if is_share(column):
         return f"{100 * x:.2f}".rstrip("0").rstrip(".") + "%"
-    base = metric_base(column)
-    unit = " min" if base.endswith("_min") else (" h" if base.endswith(("_h", "_hours")) else "")
-    return (f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") + unit
+    unit = unit_of(column)  # min, h or person-h
+    return (f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}") + (f" {unit}" if unit else "")
 
 
 def _interval_places(unit: str, digits: int, mean: float, low: float, high: float) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.scenario.targets import SCOPE_KEYS
 
@@ -101,5 +102,6 @@ def scoped_targets(targets: Any, metric: str) -> list[tuple[str, str, str, float
 def percent_axis(ax: Axes, axis: str = "y", points: bool = False) -> None:
     """Tick labels of a share axis as percentages (percentage points for differences of shares)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    suffix = " pp" if points else "%"
-    target.set_major_formatter(lambda v, _: f"{100 * v:.3g}{suffix}")
+    # decimals from the axis's range, the same on every tick (".3g" made evenly spaced ticks read
+    # "99.5%, 99.2%, 99%, 98.8%")
+    target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None, symbol=" pp" if points else "%"))

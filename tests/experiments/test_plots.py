@@ -571,3 +571,24 @@ def test_step_count_counts_covering_intervals():
     starts = pd.Series(pd.to_datetime(["2024-11-14 00:00", "2024-11-14 01:00"]))
     ends = pd.Series(pd.to_datetime(["2024-11-14 02:00", "2024-11-14 03:00"]))
     assert step_count(starts, ends, grid).tolist() == [1, 2, 1, 0]
+
+
+def test_figure_labels_carry_the_metrics_units_and_ticks_the_same_decimals():
+    # compare_variants' "post shortfall" panel read "11.68 h" on a person-hours axis, and a share axis
+    # read "99.5%, 99.2%, 99%, 98.8%" for evenly spaced ticks.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from sim.numbers import fmt_short
+    from sim.plots.common import percent_axis
+
+    assert fmt_short("gap_person_hours", 11.68) == "11.68 person-h"
+    assert fmt_short("flight_hours", 23.87) == "23.87 h"
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([0, 1], [0.982, 0.996])
+    percent_axis(ax)
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len({len(label.split(".")[-1]) for label in labels}) == 1, labels
+    assert all(label.endswith("%") for label in labels)
