@@ -228,11 +228,16 @@ class TargetCheck:
     replications_needed: int | None = None
 
     def describe(self) -> str:
-        """For example `critical_gap upper 95% bound 0.161, target <= 0.05: not met`."""
-        op = ">=" if self.bound == "ci_low" else "<="
+        """For example `P(critical gap) upper 95% bound 16.11%, target ≤ 5%: not met`: the metric by its
+        name, the numbers in its unit."""
+        from sim.numbers import fmt_short, fmt_value, metric_name  # (sim.numbers reads Interval from here)
+
+        op = "≥" if self.bound == "ci_low" else "≤"
         side = "lower" if self.bound == "ci_low" else "upper"
         verdict = self.status or ("met" if self.met else "not met")
-        return f"{self.metric} {side} 95% bound {self.value:.4g}, target {op} {self.limit:g}: {verdict}"
+        value = fmt_value(self.metric, self.value)
+        limit = fmt_short(self.metric, self.limit)  # as written: 97%, 99.5%, 15 min
+        return f"{metric_name(self.metric)} {side} 95% bound {value}, target {op} {limit}: {verdict}"
 
 
 # ndtri(0.975) to the last bit (tests/unit/test_stats.py checks it): `validate`'s replication warnings

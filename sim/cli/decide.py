@@ -20,6 +20,7 @@ from sim.cli.options import (
 )
 from sim.experiment.design import BadExperiment
 from sim.experiment.vary import TROOPS
+from sim.numbers import fmt_value
 
 if TYPE_CHECKING:
     from sim.experiment.search import SearchStep
@@ -238,7 +239,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
             )
             continue
         print(
-            f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate {c.estimate:.4g} at "
+            f"  not moved by {what}: {c.target} ({c.describe()}; the same estimate "
+            f"{fmt_value(c.metric, c.estimate)} at "
             f"{level_label(r.steps[0].evidence.level)} and at {level_label(r.steps[-1].evidence.level)})"
         )
     if r.reachable is not None:

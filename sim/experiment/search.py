@@ -45,6 +45,7 @@ import numpy as np
 from sim.experiment.tables import check_targets, interval_of
 from sim.experiment.vary import TROOPS, at_level
 from sim.metrics import TargetSpec, target_specs
+from sim.numbers import fmt_value
 from sim.scenario import Scenario
 from sim.stats import Interval, TargetCheck, proportion_interval
 
@@ -540,7 +541,8 @@ def describe_evidence(ev: Evidence) -> str:
     c = ev.failing
     assert c is not None
     verdict = "undecided" if c.status == "undecided" else "not met"  # the first target missed, as judged
-    return f"{label}: {c.target} {verdict} on {ev.n} replications ({c.describe()}; estimate {c.estimate:.4g})"
+    estimate = fmt_value(c.metric, c.estimate)
+    return f"{label}: {c.target} {verdict} on {ev.n} replications ({c.describe()}; estimate {estimate})"
 
 
 def search_table(result: SizeResult) -> list[dict[str, Any]]:
