@@ -541,8 +541,10 @@ def describe_evidence(ev: Evidence) -> str:
     c = ev.failing
     assert c is not None
     verdict = "undecided" if c.status == "undecided" else "not met"  # the first target missed, as judged
-    estimate = fmt_value(c.metric, c.estimate)
-    return f"{label}: {c.target} {verdict} on {ev.n} replications ({c.describe()}; estimate {estimate})"
+    said = f"{c.describe()}; estimate {fmt_value(c.metric, c.estimate)}"
+    if verdict == "undecided" and ev.needed:
+        said += f"; about {ev.needed:,} replications would settle it"
+    return f"{label}: {c.target} {verdict} on {ev.n} replications ({said})"
 
 
 def search_table(result: SizeResult) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sim.numbers import fmt_value
 from sim.plots.decide import allocation_figure, morris_figure, search_path_figure, tornado_figure
 from sim.report.html import _env
 
@@ -93,35 +94,50 @@ def _figure(folder: Path, stem: str, fig: Any) -> dict[str, str]:
     }
 
 
+_TEXT = {"phase", "decision", "failing_target", "target", "metric", "status", "which", "input", "output",
+         "pool", "low", "high"}  # fmt: skip
+_IN_METRIC = ("limit", "value", "estimate")  # numbers in the unit of the row's `metric`
+_SHARE = ("p_all_met", "p_all_met_low", "p_all_met_high")
+_HEADERS = {
+    "p_all_met": "P(all met)",
+    "p_all_met_low": "95% low",
+    "p_all_met_high": "95% high",
+    "failing_target": "first target missed",
+    "replications_needed": "replications needed",
+    "n": "replications",
+    "bound": "bound checked",
+    "value": "bound's value",
+    "which": "",
+    "mu_star": "μ*",
+    "mu": "μ",
+    "sigma": "σ",
+}
+_BOUNDS = {"ci_low": "lower 95%", "ci_high": "upper 95%"}
+
+
+def _cell(row: dict[str, str], column: str) -> str:
+    """A table cell for people: a bound by its name, shares in percent, a target's numbers in its metric's
+    unit, other numbers as `_n`."""
+    v = row.get(column, "")
+    if column in _TEXT:
+        return v
+    if column == "bound":
+        return _BOUNDS.get(v, v)
+    if v == "":
+        return ""
+    if column in _IN_METRIC and row.get("metric"):
+        return fmt_value(row["metric"], float(v))
+    if column in _SHARE:
+        return fmt_value("post_coverage", float(v))  # a probability, shown as a share
+    return _n(v)
+
+
 def _table(title: str, rows: list[dict[str, str]], columns: list[str], text: str = "") -> dict[str, Any]:
     return {
         "title": title,
         "text": text,
-        "header": columns,
-        "rows": [
-            [
-                _n(r.get(c, ""))
-                if c
-                not in (
-                    "phase",
-                    "decision",
-                    "failing_target",
-                    "target",
-                    "metric",
-                    "status",
-                    "which",
-                    "input",
-                    "output",
-                    "pool",
-                    "low",
-                    "high",
-                    "bound",
-                )
-                else r.get(c, "")
-                for c in columns
-            ]
-            for r in rows
-        ],
+        "header": [_HEADERS.get(c, c.replace("_", " ")) for c in columns],
+        "rows": [[_cell(r, c) for c in columns] for r in rows],
     }
 
 
