@@ -123,7 +123,6 @@ def difference(t: ResultsTables, metric: str, r: pd.Series) -> str:
     if math.isfinite(iv.mean) or iv.n == 0:
         return fmt_interval(metric, iv, difference=True)
     s = t.summary[t.summary["metric"] == metric].set_index(t.key)
-    means = [
-        fmt_value(metric, float(row(s, label)["mean"])) if label in s.index else "n/a" for label in t.labels
-    ]
+    pair = [str(r[f"{t.key}_from"]), str(r[f"{t.key}_to"])]  # this difference's two, not every variant
+    means = [fmt_value(metric, float(row(s, label)["mean"])) if label in s.index else "n/a" for label in pair]
     return " → ".join(means)

@@ -53,8 +53,9 @@ FIGURE_CAPTIONS = {
     "marginal_value": "What each step of troops buys: the paired difference with the level below on common "
     "random numbers, with its 95% CI (filled: the interval excludes 0); each axis says which direction is "
     "better, shares in percentage points.",
-    "compare_variants": "The two variants side by side: each variant's mean and 95% CI per metric; the "
-    "paired difference B − A is in each panel's title (∞: a failure counted as infinite, not drawn).",
+    "compare_variants": "The variants side by side: each variant's mean and 95% CI per metric; the "
+    "paired difference of each from the first is in each panel's title (∞: a failure counted as infinite, "
+    "not drawn).",
     "escort_delay_ecdf": "Escort delay, counted from the time each movement was due: the share of "
     "delegation movements that waited at most x minutes for their escort, pooled over replications, per "
     "level; never escorted counts as later than any x. Lines: the targets on escort delay, each at its "

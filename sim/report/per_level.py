@@ -93,11 +93,15 @@ def _differences(t: ResultsTables) -> dict[str, list[dict[str, Any]]]:
     """A comparison's difference B − A of every metric: the whole-event ones, then the scoped ones."""
     diffs: dict[str, list[dict[str, Any]]] = {"whole": [], "scoped": []}
     if t.command == "compare" and not t.differences.empty:
+        holm = len(t.labels) > 2 and "significant_holm" in t.differences
         for _, r in t.differences.iterrows():
             metric = str(r["metric"])
+            significant = "yes" if bool(r["significant"]) else ""
+            if holm and significant:  # several variants against the first: Holm's correction said too
+                significant += " (Holm)" if bool(r["significant_holm"]) else " (not after Holm)"
             diffs["whole" if metric in METRICS else "scoped"].append({
-                "metric": metric_name(metric), "diff": difference(t, metric, r),
-                "significant": bool(r["significant"])})  # fmt: skip
+                "metric": metric_name(metric), "pair": f"{r[f'{t.key}_to']} − {r[f'{t.key}_from']}",
+                "diff": difference(t, metric, r), "significant": significant})  # fmt: skip
     return diffs
 
 

@@ -11,7 +11,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from sim.api import start_experiment
 from sim.cli import main
+from sim.experiment import RunOptions, design_compare
 from sim.numbers import fmt_interval, fmt_value
 from sim.plots.files import read_results
 from sim.report.answer import checks
@@ -331,3 +333,20 @@ def test_an_estimate_and_its_bounds_have_the_same_decimals():
     assert fmt_interval("overtime_person_hours", Interval(-1.2, -2.1, -0.3, 1, 30), difference=True) == (
         "-1.2 person-h (-2.1–-0.3)"
     )
+
+
+def test_a_compare_of_three_variants_names_each_pair_and_holm(tmp_path):
+    # With three variants the one "B − A" table listed every metric twice, the variant named nowhere, and
+    # its "significant" was the uncorrected one where the answer spoke of Holm's correction.
+    base = write(tmp_path, SMALL, "base.yaml")
+    fewer = write(tmp_path, SMALL.replace("headcount: 24", "headcount: 18"), "fewer.yaml")
+    least = write(tmp_path, SMALL.replace("headcount: 24", "headcount: 12"), "least.yaml")
+    options = RunOptions(replications=10, workers=1, out=str(tmp_path / "cmp3"))
+    c = start_experiment(design_compare(base, fewer, least, options=options), options)
+    html = (c.folder / "report.html").read_text()
+    whole = html
+    assert "Each variant − the first, paired on common random numbers" in whole
+    for pair in ("fewer − base", "least − base"):
+        assert f'<td class="l">post coverage</td><td class="l">{pair}</td>' in whole
+    assert "(Holm)" in whole
+    assert "The two variants side by side" not in html
