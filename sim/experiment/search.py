@@ -551,8 +551,12 @@ def search_table(result: SizeResult) -> list[dict[str, Any]]:
     """The search path as rows: step, phase, level, replications, P(all met) with its CI, decision and
     the first target missed; the steps of the search without the out-of-reach targets follow (their
     phase says "input-bound"), numbered on."""
+    return steps_table(list(result.steps) + (list(result.reachable.steps) if result.reachable else []))
+
+
+def steps_table(steps: Sequence[SearchStep]) -> list[dict[str, Any]]:
+    """Search steps as rows, numbered from 1 (`search_table`'s columns)."""
     rows = []
-    steps = list(result.steps) + (list(result.reachable.steps) if result.reachable is not None else [])
     for i, s in enumerate(steps, start=1):
         ev = s.evidence
         c = ev.failing

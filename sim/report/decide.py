@@ -220,7 +220,9 @@ def render_decision(folder: str | os.PathLike[str], answer: dict[str, Any] | Non
     if evidence:
         sections.append(
             _table(
-                "Every target at the answer and one step below",
+                "Every target at the split found"
+                if command == "allocate"
+                else "Every target at the answer and one step below",
                 evidence,
                 [
                     "which",

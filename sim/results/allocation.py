@@ -19,7 +19,7 @@ import yaml
 from sim.experiment.allocate import AllocateResult, AllocateSettings, allocate, pool_name, split_scenario
 from sim.experiment.design import BadExperiment
 from sim.experiment.plan import FIRST_ROUND
-from sim.experiment.search import Evidence, SearchStep, level_label, search_table
+from sim.experiment.search import Evidence, SearchStep, level_label, steps_table
 from sim.results.decide import (
     DecideRequest,
     base_scenario,
@@ -267,9 +267,9 @@ def write_allocation_tables(
         ],
         ev_rows,
     )
-    if result.size is not None:
-        table = search_table(result.size)
-        header = list(table[0]) if table else ["step", "phase", "level", "replications", "decision"]
+    if result.steps:  # the fixed shares' size, then the pools' joint search (phase "pools")
+        table = steps_table(result.steps)
+        header = list(table[0])
         write_table(work / "search.csv", header, ([r[h] for h in header] for r in table))
     write_table(work / "moves.csv", ["phase", "split", "p_all_met"], result.history)
     split_s = split_scenario(s, result.split)

@@ -211,6 +211,10 @@ def test_a_pool_left_empty_names_the_demands_no_target_judges(tmp_path: Path) ->
     assert "aircraft helos (air coverage 0.00% at this split)" in aviation
     assert next(n for n in emptied if n.startswith("lima.logistics")).count("fuel trucks bowser") == 1
     assert found.answer["notes"] == list(r.notes)
+    # the folder keeps how the split was found: the fixed shares' size, then the pools' joint search
+    phases = [line.split(",")[1] for line in (found.folder / "search.csv").read_text().splitlines()[1:]]
+    assert "bracket" in phases
+    assert phases.count("pools") == len(r.steps) - len(r.size.steps)
     # a pool the split keeps people in, or one nothing draws on, gets no note
     blame = Blame.of(load_scenario(example), "us")
     kept = {("lima", "security"): 22, ("lima", "aviation"): 1, ("lima", "logistics"): 0}
