@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from sim.numbers import is_share
+
 __all__ = [
     "MEET",
     "MISS",
@@ -74,11 +76,16 @@ def band(ax: Axes, d: pd.DataFrame, key: str, color: str, label: str, ci_label: 
                     label=ci_label)  # fmt: skip
 
 
-def error_bars(d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def error_bars(d: pd.DataFrame, metric: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(mean, error bar lengths below and above it) of each row; an infinite mean as NaN, and a bar
-    never negative nor NaN."""
+    never negative nor NaN. With the `metric` of a summary (not a difference), the bars stay within its
+    natural range as the tables' intervals do: ≥ 0, and ≤ 100% for a share."""
     mean = finite(d["mean"]).to_numpy()
-    err = np.vstack([mean - finite(d["ci_low"]).to_numpy(), finite(d["ci_high"]).to_numpy() - mean])
+    low, high = finite(d["ci_low"]).to_numpy(), finite(d["ci_high"]).to_numpy()
+    if metric is not None:
+        low = np.maximum(low, 0.0)
+        high = np.minimum(high, 1.0) if is_share(metric) else high
+    err = np.vstack([mean - low, high - mean])
     return mean, np.clip(np.nan_to_num(err), 0, None)
 
 

@@ -239,7 +239,7 @@ def compare_variants(
         metric = shown[i]
         d = summary[summary["metric"] == metric].set_index("variant").loc[labels]
         x = np.arange(len(labels))
-        mean, err = error_bars(d)
+        mean, err = error_bars(d, metric)
         ok = np.isfinite(mean)
         ax.errorbar(x[ok], mean[ok], yerr=err[:, ok], fmt="o", color="tab:blue", capsize=5)
         for j in x[~ok]:

@@ -592,3 +592,18 @@ def test_figure_labels_carry_the_metrics_units_and_ticks_the_same_decimals():
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len({len(label.split(".")[-1]) for label in labels}) == 1, labels
     assert all(label.endswith("%") for label in labels)
+
+
+def test_error_bars_of_a_summary_stay_in_the_metrics_range_but_a_differences_do_not():
+    # compare_variants drew escort-delay whiskers below 0 min, where the tables cut the interval at 0.
+    import pandas as pd
+
+    from sim.plots.levels import error_bars
+
+    d = pd.DataFrame({"mean": [2.0, 0.99], "ci_low": [-1.0, 0.97], "ci_high": [5.0, 1.01]})
+    mean, err = error_bars(d.iloc[:1], "escort_delay_p95_min")
+    assert (mean[0] - err[0, 0], mean[0] + err[1, 0]) == (0.0, 5.0)
+    mean, err = error_bars(d.iloc[1:], "post_coverage")
+    assert mean[0] + err[1, 0] == 1.0
+    mean, err = error_bars(d.iloc[:1])  # a difference: as computed
+    assert mean[0] - err[0, 0] == -1.0
