@@ -18,6 +18,7 @@ from sim import plots
 from sim.experiment.distributions import Histograms, _bin, upper_edges
 from sim.metrics import METRICS
 from sim.model import run_replication
+from sim.plots import files as plot_files
 from sim.plots.trace import step_count
 from sim.results.files import INCOMPLETE
 from sim.results.trace import write_trace_folder
@@ -258,7 +259,7 @@ def test_a_sweep_of_one_replication_draws_its_figures_and_a_folder_that_failed_t
     def broken(*args, **kwargs):
         raise ValueError("Axis limits cannot be NaN or Inf")  # as coverage_vs_troops did
 
-    monkeypatch.setattr(plots.files, "coverage_vs_troops", broken)
+    monkeypatch.setattr(plot_files, "coverage_vs_troops", broken)
     with pytest.raises(ValueError, match="Axis limits"):
         sweep(scenario, [12, 24], replications=1, workers=1, out=out)
     left = tmp_path / ("sweep" + INCOMPLETE)
@@ -382,13 +383,13 @@ def test_share_targets_come_from_the_checked_columns_of_targets_csv():
                0.8, 0.7, "not met", 0.75),
         _check("10", "response p90 ≤ 30 min", "response_within_30min_frac", 0.9, 0.95, "met", 0.96),
     ])  # fmt: skip
-    assert plots.files.share_targets(checks, "escort") == [
+    assert plot_files.share_targets(checks, "escort") == [
         ("target: ≥ 95% within 15 min (whole event; delegation usa)", 15.0, 0.95),
         ("target: ≥ 80% within 6 min (tier t1)", 6.0, 0.8),
     ]
-    assert plots.files.share_targets(checks, "response") == [
+    assert plot_files.share_targets(checks, "response") == [
         ("target: ≥ 90% within 30 min (whole event)", 30.0, 0.9)]  # fmt: skip
-    fig = plots.escort_delay_ecdf(_dist(), share_targets=plots.files.share_targets(checks, "escort"),
+    fig = plots.escort_delay_ecdf(_dist(), share_targets=plot_files.share_targets(checks, "escort"),
                                   scenario="tiny", replications=3)  # fmt: skip
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
