@@ -152,13 +152,11 @@ def _plain(x: float, unit: str, digits: int, places: int | None = None) -> str:
     return f"{x:,.{digits}f}".rstrip("0").rstrip(".") if "." in f"{x:.{digits}f}" else f"{x:,.{digits}f}"
 
 
-def fmt_value(
-    column: str, x: float, digits: int = 2, with_unit: bool = True, *, places: int | None = None
-) -> str:
-    """One number of `column`: `98.58%`, `6,797 person-h`, `22.4 min`, `∞` (a share to `places` decimals
-    if given, else to `digits` or to two significant digits where `digits` would show 0.00%)."""
+def fmt_value(column: str, x: float, digits: int = 2, with_unit: bool = True) -> str:
+    """One number of `column`: `98.58%`, `6,797 person-h`, `22.4 min`, `∞` (to two significant digits
+    where its usual decimals would show 0)."""
     unit = unit_of(column)
-    text = _plain(x, unit, digits, places)
+    text = _plain(x, unit, digits)
     if with_unit and unit not in ("", "%") and text not in ("n/a", "∞", "−∞"):
         text += f" {unit}"
     return text
