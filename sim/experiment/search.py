@@ -533,7 +533,7 @@ def find_inversions(evidence: dict[float, Evidence]) -> tuple[tuple[float, float
 
 
 def describe_evidence(ev: Evidence) -> str:
-    """One line: `600: meets every target on 40 replications`, `595: post coverage ≥ 0.97 not met on 40
+    """One line: `600: meets every target on 40 replications`, `595: post coverage ≥ 97% not met on 40
     replications (...)`, or `... undecided on ...` where its interval straddles the limit."""
     label = level_label(ev.level)
     if ev.meets:
