@@ -100,9 +100,10 @@ def add_decide_commands(sub: Any) -> None:
         "allocate",
         help="the swept force's split over its pools (city x role): the smallest total meeting every "
         "target, or with --total N the split most likely to meet them",
-        description="The swept force's pools (city x role) as decision variables: each pool sized on its "
-        "own, judged together and repaired by paired differences; with --total N, the split maximising "
-        "P(every target met). Writes the split as an overlay scenario.",
+        description="The swept force's pools (city x role) as decision variables: every pool sized at "
+        "once (a probe fails only where a missed target points at its pool), the minima judged together "
+        "and repaired by paired differences; with --total N, the split maximising P(every target met). "
+        "Writes the split as an overlay scenario.",
     )
     _common(p, "allocate")
     p.add_argument(
